@@ -1,0 +1,190 @@
+"""Safe YAML loading that keeps line numbers: text → plain data plus where each value stood.
+
+The first step of the flow. Builds Python data from ruamel's node graph itself, so that duplicate
+keys, unknown tags and alias bombs are refused with file:line:col, and every later error can point
+at a place.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from unideploy.errors import ConfigError, SourceLocation
+
+PathKey = tuple[str | int, ...]
+
+# A document may not expand to more nodes than this (aliases included): stops "billion laughs".
+MAX_EXPANDED_NODES = 100_000
+MAX_FILE_BYTES = 8 * 1024 * 1024
+
+_TAG = "tag:yaml.org,2002:"
+
+
+@dataclass
+class Positions:
+    """Where each value (and each mapping key) of a loaded document stood in its file."""
+
+    path: str
+    values: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, at: PathKey, *, prefer_key: bool = False) -> SourceLocation:
+        """Return the closest known location for `at`, walking up to its parents if needed."""
+        probe = tuple(at)
+        while True:
+            first, second = (self.keys, self.values) if prefer_key else (self.values, self.keys)
+            hit = first.get(probe) or second.get(probe)
+            if hit is not None:
+                return SourceLocation(self.path, hit[0], hit[1])
+            if not probe:
+                return SourceLocation(self.path, 1, 1)
+            probe = probe[:-1]
+
+
+@dataclass
+class _Builder:
+    positions: Positions
+    budget: int = MAX_EXPANDED_NODES
+
+    def where(self, node: Node) -> SourceLocation:
+        mark = node.start_mark
+        return SourceLocation(self.positions.path, mark.line + 1, mark.column + 1)
+
+    def build(self, node: Node, at: PathKey) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise ConfigError(
+                "YAML expands to too many values (aliases repeated over and over)",
+                hint=f"a document may expand to at most {MAX_EXPANDED_NODES} values; "
+                "remove the nested anchors/aliases",
+                location=self.where(node),
+            )
+        mark = node.start_mark
+        self.positions.values.setdefault(at, (mark.line + 1, mark.column + 1))
+        if isinstance(node, MappingNode):
+            return self._mapping(node, at)
+        if isinstance(node, SequenceNode):
+            if node.tag != _TAG + "seq":
+                raise self._bad_tag(node)
+            return [self.build(child, (*at, i)) for i, child in enumerate(node.value)]
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        raise ConfigError("unsupported YAML node", location=self.where(node))
+
+    def _mapping(self, node: MappingNode, at: PathKey) -> dict[str, Any]:
+        if node.tag != _TAG + "map":
+            raise self._bad_tag(node)
+        result: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                source = self.build(value_node, at)
+                for item in source if isinstance(source, list) else [source]:
+                    if not isinstance(item, dict):
+                        raise ConfigError(
+                            "a merge key (<<) must refer to a mapping",
+                            location=self.where(value_node),
+                        )
+                    merged = {**item, **merged}
+                continue
+            if not isinstance(key_node, ScalarNode):
+                raise ConfigError(
+                    "mapping keys must be plain scalars",
+                    hint="use a string key",
+                    location=self.where(key_node),
+                )
+            key = str(key_node.value)
+            if key in result:
+                first = self.positions.keys.get((*at, key), (0, 0))
+                raise ConfigError(
+                    f'duplicate key "{key}" (first defined on line {first[0]})',
+                    hint="remove one of them: YAML keeps only the last, which hides mistakes",
+                    location=self.where(key_node),
+                )
+            kmark = key_node.start_mark
+            self.positions.keys[(*at, key)] = (kmark.line + 1, kmark.column + 1)
+            result[key] = self.build(value_node, (*at, key))
+        return {**merged, **result}
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        tag, text = node.tag, node.value
+        if tag in (_TAG + "str", _TAG + "timestamp", _TAG + "binary") or tag == "!":
+            return text
+        if tag == _TAG + "null":
+            return None
+        if tag == _TAG + "bool":
+            return text.lower() == "true"
+        if tag == _TAG + "int":
+            cleaned = text.replace("_", "")
+            if cleaned.startswith(("0o", "0x", "0b", "-0x", "+0x")):
+                return int(cleaned, 0)
+            return int(cleaned)
+        if tag == _TAG + "float":
+            lowered = text.lower().replace("_", "")
+            if lowered in (".inf", "+.inf"):
+                return math.inf
+            if lowered == "-.inf":
+                return -math.inf
+            if lowered == ".nan":
+                return math.nan
+            return float(lowered)
+        raise self._bad_tag(node)
+
+    def _bad_tag(self, node: Node) -> ConfigError:
+        return ConfigError(
+            f"YAML tag {node.tag!r} is not allowed",
+            hint="only plain YAML values are accepted (no custom or language-specific tags)",
+            location=self.where(node),
+        )
+
+
+def load_yaml_text(text: str, path: str) -> tuple[Any, Positions]:
+    """Parse one YAML document from `text`; `path` is used in error locations."""
+    positions = Positions(path)
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        node = yaml.compose(io.StringIO(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise ConfigError(
+            f"malformed YAML: {problem}",
+            hint="check indentation, quoting and colons near this place",
+            location=SourceLocation(path, line, column),
+        ) from exc
+    except YAMLError as exc:
+        raise ConfigError(f"malformed YAML: {exc}", location=SourceLocation(path)) from exc
+    if node is None:
+        return None, positions
+    return _Builder(positions).build(node, ()), positions
+
+
+def load_yaml_file(path: Path, shown_as: str | None = None) -> tuple[Any, Positions]:
+    """Read and parse `path`; errors name it as `shown_as` (e.g. relative to the stack)."""
+    name = shown_as or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ConfigError(
+                f"file is {size} bytes, more than the {MAX_FILE_BYTES} allowed",
+                location=SourceLocation(name),
+            )
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError("file not found", location=SourceLocation(name)) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            "file is not UTF-8 text", hint="save it as UTF-8", location=SourceLocation(name)
+        ) from exc
+    except IsADirectoryError as exc:
+        raise ConfigError("is a directory, not a file", location=SourceLocation(name)) from exc
+    return load_yaml_text(text, name)
