@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Install the local control-plane tools used by `unideploy sandbox` and the
+# cluster tests: etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
+# kubectl and kwok, built from their Go modules at the versions pinned in
+# tools/versions.env.
+#
+# Binaries land in a cache outside the repository:
+#   ${UNIDEPLOY_TOOLS_DIR:-~/.cache/unideploy/tools}/<name>-<version>/<name>
+# A tool already in the cache is not rebuilt, so a second run takes seconds.
+#
+# Usage: scripts/setup/install-tools.sh [--print-dir] [--jobs N]
+#   --print-dir   print the cache directory and exit
+#   --jobs N      go build parallelism (default: number of CPUs)
+# Needs: go >= 1.26 on PATH (or GO=/path/to/go), access to a Go module proxy.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+versions_file="$repo_root/tools/versions.env"
+tools_dir="${UNIDEPLOY_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/unideploy/tools}"
+go_bin="${GO:-go}"
+jobs=""
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --print-dir) echo "$tools_dir"; exit 0 ;;
+        --jobs) jobs="$2"; shift 2 ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "install-tools: unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
+
+log() { printf 'install-tools: %s\n' "$*" >&2; }
+die() { printf 'install-tools: error: %s\n' "$*" >&2; exit 1; }
+
+# --- versions: KEY=VALUE lines only, never sourced as shell ---------------
+read_version() {
+    local key="$1" line
+    line="$(grep -E "^${key}=" "$versions_file" | tail -n 1)" || die "$key missing in $versions_file"
+    printf '%s' "${line#*=}"
+}
+KUBERNETES_VERSION="$(read_version KUBERNETES_VERSION)"
+ETCD_VERSION="$(read_version ETCD_VERSION)"
+KWOK_VERSION="$(read_version KWOK_VERSION)"
+# Staging modules are versioned v0.<minor>.<patch> for Kubernetes v1.<minor>.<patch>.
+STAGING_VERSION="v0.${KUBERNETES_VERSION#v1.}"
+k8s_minor="${KUBERNETES_VERSION#v1.}"; k8s_minor="${k8s_minor%%.*}"
+
+bin_path() { printf '%s/%s-%s/%s' "$tools_dir" "$1" "$2" "$1"; }
+have() { [[ -x "$(bin_path "$1" "$2")" && -f "$tools_dir/$1-$2/.complete" ]]; }
+
+mkdir -p "$tools_dir"
+# One installer at a time per cache (CI jobs and developers may overlap).
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"$tools_dir/.install.lock"
+    flock 9
+fi
+
+need_build() {
+    local name version
+    for spec in "$@"; do
+        name="${spec%%@*}"; version="${spec#*@}"
+        have "$name" "$version" || return 0
+    done
+    return 1
+}
+
+go_env() {
+    command -v "$go_bin" >/dev/null 2>&1 || die "go not found (set GO=/path/to/go); Go >= 1.26 is needed"
+    export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+    export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+    # The checksum database is often only reachable through the module proxy.
+    if [[ -z "${GOSUMDB:-}" ]]; then
+        export GOSUMDB="sum.golang.org https://proxy.golang.org/sumdb/sum.golang.org"
+    fi
+}
+
+# render_module <template> <build dir> -- writes go.mod with versions filled in
+render_module() {
+    local template="$1" build="$2"
+    mkdir -p "$build"
+    sed -e "s/@KUBERNETES_VERSION@/$KUBERNETES_VERSION/g" \
+        -e "s/@ETCD_VERSION@/$ETCD_VERSION/g" \
+        -e "s/@KWOK_VERSION@/$KWOK_VERSION/g" "$template" >"$build/go.mod.new"
+    if [[ "$template" == */kube/go.mod.in ]]; then
+        {
+            echo
+            echo "replace ("
+            grep -vE '^\s*(#|$)' "$repo_root/tools/kube/staging-modules.txt" | while read -r mod; do
+                printf '\tk8s.io/%s => k8s.io/%s %s\n' "$mod" "$mod" "$STAGING_VERSION"
+            done
+            echo ")"
+        } >>"$build/go.mod.new"
+    fi
+    # Re-tidy only when the rendered module changed (keeps warm runs fast).
+    if ! cmp -s "$build/go.mod.new" "$build/go.mod.rendered" 2>/dev/null; then
+        cp "$build/go.mod.new" "$build/go.mod"
+        rm -f "$build/go.sum"
+        log "resolving modules in $build"
+        (cd "$build" && "$go_bin" mod tidy)
+        cp "$build/go.mod.new" "$build/go.mod.rendered"
+    fi
+    rm -f "$build/go.mod.new"
+}
+
+# install_built <name> <version> <file> -- move a built binary into the cache
+install_built() {
+    local name="$1" version="$2" file="$3" dest
+    dest="$tools_dir/$name-$version"
+    mkdir -p "$dest"
+    mv -f "$file" "$dest/$name"
+    chmod 0755 "$dest/$name"
+    touch "$dest/.complete"
+}
+
+build_kube() {
+    need_build "kube-apiserver@$KUBERNETES_VERSION" "kube-controller-manager@$KUBERNETES_VERSION" \
+        "kube-scheduler@$KUBERNETES_VERSION" "kubectl@$KUBERNETES_VERSION" || return 0
+    go_env
+    local build="$tools_dir/.build/kube-$KUBERNETES_VERSION" out ldflags pkg
+    render_module "$repo_root/tools/kube/go.mod.in" "$build"
+    out="$build/bin"; mkdir -p "$out"
+    ldflags="-s -w"
+    for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        ldflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$k8s_minor"
+        ldflags+=" -X $pkg.gitTreeState=clean"
+    done
+    log "building Kubernetes $KUBERNETES_VERSION (kube-apiserver, kube-controller-manager," \
+        "kube-scheduler, kubectl); a cold build takes 15-30 min on 2 cores"
+    (cd "$build" && CGO_ENABLED=0 "$go_bin" build ${jobs:+-p "$jobs"} -trimpath -ldflags "$ldflags" -o "$out/" \
+        k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+        k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
+    for name in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+        install_built "$name" "$KUBERNETES_VERSION" "$out/$name"
+    done
+}
+
+build_etcd() {
+    need_build "etcd@$ETCD_VERSION" || return 0
+    go_env
+    local build="$tools_dir/.build/etcd-$ETCD_VERSION"
+    render_module "$repo_root/tools/etcd/go.mod.in" "$build"
+    log "building etcd $ETCD_VERSION"
+    (cd "$build" && CGO_ENABLED=0 "$go_bin" build ${jobs:+-p "$jobs"} -trimpath -ldflags "-s -w" \
+        -o "$build/etcd" go.etcd.io/etcd/server/v3)
+    install_built etcd "$ETCD_VERSION" "$build/etcd"
+}
+
+build_kwok() {
+    need_build "kwok@$KWOK_VERSION" || return 0
+    go_env
+    local build="$tools_dir/.build/kwok-$KWOK_VERSION"
+    render_module "$repo_root/tools/kwok/go.mod.in" "$build"
+    log "building kwok $KWOK_VERSION"
+    (cd "$build" && CGO_ENABLED=0 "$go_bin" build ${jobs:+-p "$jobs"} -trimpath \
+        -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" \
+        -o "$build/kwok" sigs.k8s.io/kwok/cmd/kwok)
+    install_built kwok "$KWOK_VERSION" "$build/kwok"
+}
+
+# Smallest first, so a failure in the big build still leaves the others usable.
+status=0
+build_etcd || { log "etcd build failed"; status=1; }
+build_kwok || { log "kwok build failed"; status=1; }
+build_kube || { log "Kubernetes build failed"; status=1; }
+
+for spec in "etcd@$ETCD_VERSION" "kwok@$KWOK_VERSION" "kube-apiserver@$KUBERNETES_VERSION" \
+    "kube-controller-manager@$KUBERNETES_VERSION" "kube-scheduler@$KUBERNETES_VERSION" \
+    "kubectl@$KUBERNETES_VERSION"; do
+    name="${spec%%@*}"; version="${spec#*@}"
+    if have "$name" "$version"; then
+        printf '%-24s %s\n' "$name" "$(bin_path "$name" "$version")"
+    else
+        printf '%-24s MISSING\n' "$name"
+        status=1
+    fi
+done
+exit "$status"

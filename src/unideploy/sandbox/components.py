@@ -1,0 +1,181 @@
+"""Command lines of the five sandbox components, built from the state-dir layout and the ports.
+
+Pure: no processes and no I/O. `core` starts these argv lists, in this order, through
+engines.process; every listener is bound to 127.0.0.1 on a port chosen at `up`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from unideploy.sandbox.pki import Pki
+
+SERVICE_CIDR = "10.0.0.0/24"
+SA_ISSUER = "https://kubernetes.default.svc.cluster.local"
+ORDER = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
+
+
+@dataclass(frozen=True)
+class Ports:
+    """The TCP ports every component listens on (all on 127.0.0.1)."""
+
+    etcd_client: int
+    etcd_peer: int
+    apiserver: int
+    controller_manager: int
+    scheduler: int
+
+    def as_dict(self) -> dict[str, int]:
+        """Return the ports by name, for the state file and `status`."""
+        return {
+            "etcd-client": self.etcd_client,
+            "etcd-peer": self.etcd_peer,
+            "kube-apiserver": self.apiserver,
+            "kube-controller-manager": self.controller_manager,
+            "kube-scheduler": self.scheduler,
+        }
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything lives under the sandbox state directory."""
+
+    root: Path
+
+    @property
+    def pki(self) -> Pki:
+        """Certificates and keys."""
+        return Pki(self.root / "pki")
+
+    @property
+    def etcd_data(self) -> Path:
+        """The etcd data directory (kept across `down`/`up` unless purged)."""
+        return self.root / "etcd"
+
+    @property
+    def logs(self) -> Path:
+        """One log file per component."""
+        return self.root / "logs"
+
+    @property
+    def kubeconfig(self) -> Path:
+        """The admin kubeconfig users and tests point at (context `unideploy-sandbox`)."""
+        return self.root / "kubeconfig"
+
+    @property
+    def state_file(self) -> Path:
+        """Pids, ports and versions of the running sandbox."""
+        return self.root / "state.json"
+
+    @property
+    def kwok_config(self) -> Path:
+        """The kwok configuration and Stages."""
+        return self.root / "kwok.yaml"
+
+    def component_kubeconfig(self, who: str) -> Path:
+        """The kubeconfig a component authenticates with."""
+        return self.root / "kubeconfigs" / f"{who}.kubeconfig"
+
+    def log(self, component: str) -> Path:
+        """The log file of `component`."""
+        return self.logs / f"{component}.log"
+
+
+def etcd(binary: Path, layout: Layout, ports: Ports) -> list[str]:
+    """Return etcd's argv: one member, plain HTTP on loopback, data under the state dir."""
+    client = f"http://127.0.0.1:{ports.etcd_client}"
+    peer = f"http://127.0.0.1:{ports.etcd_peer}"
+    return [
+        str(binary),
+        "--name=sandbox",
+        f"--data-dir={layout.etcd_data}",
+        f"--listen-client-urls={client}",
+        f"--advertise-client-urls={client}",
+        f"--listen-peer-urls={peer}",
+        f"--initial-advertise-peer-urls={peer}",
+        f"--initial-cluster=sandbox={peer}",
+        "--initial-cluster-state=new",
+        "--unsafe-no-fsync=true",
+        "--quota-backend-bytes=4294967296",
+        "--log-level=warn",
+    ]
+
+
+def apiserver(binary: Path, layout: Layout, ports: Ports) -> list[str]:
+    """Return kube-apiserver's argv: RBAC and Node authorization, client-certificate auth."""
+    pki = layout.pki
+    return [
+        str(binary),
+        f"--etcd-servers=http://127.0.0.1:{ports.etcd_client}",
+        "--authorization-mode=Node,RBAC",
+        "--bind-address=127.0.0.1",
+        "--advertise-address=127.0.0.1",
+        f"--secure-port={ports.apiserver}",
+        f"--tls-cert-file={pki.serving_cert}",
+        f"--tls-private-key-file={pki.serving_key}",
+        f"--client-ca-file={pki.ca_cert}",
+        f"--service-account-key-file={pki.sa_pub}",
+        f"--service-account-signing-key-file={pki.sa_key}",
+        f"--service-account-issuer={SA_ISSUER}",
+        f"--service-cluster-ip-range={SERVICE_CIDR}",
+        "--allow-privileged=true",
+        "--endpoint-reconciler-type=none",
+        "--v=1",
+    ]
+
+
+def controller_manager(binary: Path, layout: Layout, ports: Ports) -> list[str]:
+    """Return kube-controller-manager's argv: every default controller, one SA per controller."""
+    kubeconfig = layout.component_kubeconfig("controller-manager")
+    return [
+        str(binary),
+        f"--kubeconfig={kubeconfig}",
+        f"--authentication-kubeconfig={kubeconfig}",
+        f"--authorization-kubeconfig={kubeconfig}",
+        "--bind-address=127.0.0.1",
+        f"--secure-port={ports.controller_manager}",
+        f"--root-ca-file={layout.pki.ca_cert}",
+        f"--service-account-private-key-file={layout.pki.sa_key}",
+        "--use-service-account-credentials=true",
+        f"--service-cluster-ip-range={SERVICE_CIDR}",
+        "--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics",
+        "--leader-elect=false",
+        "--v=1",
+    ]
+
+
+def scheduler(binary: Path, layout: Layout, ports: Ports) -> list[str]:
+    """Return kube-scheduler's argv."""
+    kubeconfig = layout.component_kubeconfig("scheduler")
+    return [
+        str(binary),
+        f"--kubeconfig={kubeconfig}",
+        f"--authentication-kubeconfig={kubeconfig}",
+        f"--authorization-kubeconfig={kubeconfig}",
+        "--bind-address=127.0.0.1",
+        f"--secure-port={ports.scheduler}",
+        "--leader-elect=false",
+        "--v=1",
+    ]
+
+
+def kwok(binary: Path, layout: Layout, ports: Ports) -> list[str]:
+    """Return kwok's argv: it manages only the nodes annotated `kwok.x-k8s.io/node=fake`."""
+    del ports  # kwok serves nothing here (no --server-address)
+    return [
+        str(binary),
+        f"--kubeconfig={layout.component_kubeconfig('admin')}",
+        f"--config={layout.kwok_config}",
+        "--manage-all-nodes=false",
+        "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+    ]
+
+
+BUILDERS = {
+    "etcd": etcd,
+    "kube-apiserver": apiserver,
+    "kube-controller-manager": controller_manager,
+    "kube-scheduler": scheduler,
+    "kwok": kwok,
+}

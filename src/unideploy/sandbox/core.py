@@ -1,0 +1,304 @@
+"""Start, stop and inspect the sandbox: etcd, kube-apiserver, controller-manager, scheduler, kwok.
+
+`Sandbox(state_dir).up()` returns once /readyz answers and a fake node is Ready; `down()` leaves no
+process and no port behind; `status()` reports what runs. Processes start through engines.process
+and outlive the command that started them; state.json remembers them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from unideploy.engines import process
+from unideploy.errors import EngineError
+from unideploy.sandbox import components, kubeconfig, kwokconfig, pki, ports, state
+from unideploy.sandbox.api import ApiClient, fake_node, http_health, node_ready
+from unideploy.sandbox.status import ComponentStatus, SandboxStatus
+from unideploy.sandbox.tools import (
+    CONTROL_PLANE_TOOLS,
+    INSTALL_HINT,
+    ToolNotFoundError,
+    find_tool,
+    kubernetes_version,
+    tool_path,
+)
+
+STATE_DIR_ENV = "UNIDEPLOY_SANDBOX_DIR"
+STOP_TIMEOUT = 10.0
+
+
+class _Handle(Protocol):
+    """The part of a started process `core` uses (engines.process.spawn returns one)."""
+
+    pid: int
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+
+
+def default_state_dir(start: Path | None = None) -> Path:
+    """Return $UNIDEPLOY_SANDBOX_DIR, else `.unideploy/sandbox` beside the nearest stack.yaml.
+
+    The search walks up from `start` (default: the cwd); without a stack.yaml the cwd is used.
+    """
+    override = os.environ.get(STATE_DIR_ENV)
+    if override:
+        return Path(override).expanduser().resolve()
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "stack.yaml").is_file():
+            return candidate / ".unideploy" / "sandbox"
+    return here / ".unideploy" / "sandbox"
+
+
+def _log_tail(path: Path, lines: int = 8) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no log)"
+    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
+
+
+class Sandbox:
+    """A local control plane rooted at one state directory."""
+
+    def __init__(self, state_dir: Path | None = None, *, nodes: int = 1) -> None:
+        """Bind to `state_dir` (default: see default_state_dir); nothing starts until `up`."""
+        self.layout = components.Layout((state_dir or default_state_dir()).resolve())
+        self.nodes = max(1, nodes)
+        self._procs: dict[str, _Handle] = {}
+
+    @property
+    def kubeconfig(self) -> Path:
+        """The admin kubeconfig path (stable for a given state dir; exists after `up`)."""
+        return self.layout.kubeconfig
+
+    # ---- up -------------------------------------------------------------------------------
+    def up(self, timeout: float = 90.0) -> SandboxStatus:
+        """Start every component (or keep a healthy running sandbox) and wait until usable."""
+        current = self.status()
+        if current.running:
+            return current
+        if current.components:
+            self.down()  # a half-dead sandbox: clear it before starting afresh
+        binaries = self._binaries()
+        layout = self.layout
+        for directory in (layout.root, layout.logs, layout.etcd_data):
+            directory.mkdir(parents=True, exist_ok=True)
+        os.chmod(layout.root, 0o700)
+        certs = pki.ensure(layout.pki.root)
+        p = components.Ports(*ports.free_ports(5))
+        server = f"https://127.0.0.1:{p.apiserver}"
+        self._write_configs(certs, server)
+        record = state.SandboxState(
+            state_dir=str(layout.root),
+            server=server,
+            kubeconfig=str(layout.kubeconfig),
+            kubernetes_version=kubernetes_version(),
+            started_at=time.time(),
+            ports=p.as_dict(),
+        )
+        deadline = time.monotonic() + timeout
+        try:
+            self._start("etcd", binaries, p, record)
+            self._wait("etcd", deadline, lambda: http_health(p.etcd_client))
+            self._start("kube-apiserver", binaries, p, record)
+            api = ApiClient(
+                p.apiserver, certs.ca_cert, certs.client_cert("admin"), certs.client_key("admin")
+            )
+            self._wait("kube-apiserver", deadline, api.ready)
+            for name in ("kube-controller-manager", "kube-scheduler", "kwok"):
+                self._start(name, binaries, p, record)
+            record.nodes = self._register_nodes(api)
+            state.save(layout.state_file, record)
+            self._wait("kwok", deadline, lambda: self._nodes_ready(api, record.nodes))
+            self._wait(
+                "kube-controller-manager",
+                deadline,
+                lambda: api.get("/api/v1/namespaces/default/serviceaccounts/default").status == 200,
+            )
+        except BaseException:
+            self.down()
+            raise
+        return self.status()
+
+    def _binaries(self) -> dict[str, Path]:
+        found: dict[str, Path] = {}
+        missing: list[str] = []
+        for name in CONTROL_PLANE_TOOLS:
+            try:
+                found[name] = find_tool(name)
+            except ToolNotFoundError:
+                missing.append(f"{name} ({tool_path(name)})")
+        if missing:
+            raise ToolNotFoundError(
+                "sandbox tools are not installed: " + ", ".join(missing), hint=INSTALL_HINT
+            )
+        return found
+
+    def _write_configs(self, certs: pki.Pki, server: str) -> None:
+        layout = self.layout
+        layout.kwok_config.write_text(kwokconfig.render(), encoding="utf-8")
+        for who in pki.CLIENTS:
+            doc = kubeconfig.build(
+                server, certs.ca_cert, certs.client_cert(who), certs.client_key(who), who
+            )
+            kubeconfig.write(layout.component_kubeconfig(who), doc)
+        admin = kubeconfig.build(
+            server,
+            certs.ca_cert,
+            certs.client_cert("admin"),
+            certs.client_key("admin"),
+            "unideploy-sandbox-admin",
+        )
+        kubeconfig.write(layout.kubeconfig, admin)
+
+    def _start(
+        self, name: str, binaries: dict[str, Path], p: components.Ports, record: state.SandboxState
+    ) -> None:
+        argv = components.BUILDERS[name](binaries[name], self.layout, p)
+        log_path = self.layout.log(name)
+        with log_path.open("ab") as log:
+            log.write(f"\n==== unideploy sandbox: starting {name} at {time.ctime()}\n".encode())
+            log.flush()
+            proc = process.spawn(argv, log=log, cwd=self.layout.root)
+        self._procs[name] = proc
+        ticks = state.start_ticks(proc.pid)
+        record.processes.append(
+            state.ProcessRecord(name, proc.pid, ticks or 0, tuple(argv), str(log_path))
+        )
+        state.save(self.layout.state_file, record)
+
+    def _wait(self, name: str, deadline: float, check: Callable[[], bool]) -> None:
+        proc = self._procs.get(name)
+        while time.monotonic() < deadline:
+            if proc is not None and proc.poll() is not None:
+                raise EngineError(
+                    f"sandbox {name} exited with code {proc.returncode}: "
+                    + _log_tail(self.layout.log(name)),
+                    hint=f"see {self.layout.log(name)}",
+                )
+            try:
+                if check():
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise EngineError(
+            f"sandbox {name} did not become ready in time: " + _log_tail(self.layout.log(name)),
+            hint=f"see {self.layout.log(name)}; on a busy machine, retry `unideploy sandbox up`",
+            retryable=True,
+        )
+
+    def _register_nodes(self, api: ApiClient) -> list[str]:
+        names = [f"sandbox-node-{index}" for index in range(self.nodes)]
+        for name in names:
+            answer = api.post("/api/v1/nodes", fake_node(name))
+            if answer.status not in (201, 409):
+                raise EngineError(f"cannot create fake node {name}: {answer.body.get('message')}")
+        return names
+
+    @staticmethod
+    def _nodes_ready(api: ApiClient, names: list[str]) -> bool:
+        return all(node_ready(api.get(f"/api/v1/nodes/{name}").body) for name in names)
+
+    # ---- down -----------------------------------------------------------------------------
+    def down(self, *, purge: bool = False) -> list[str]:
+        """Stop every component (newest first) and free their ports; return the names stopped.
+
+        With `purge`, also delete the state directory (certificates, etcd data, logs).
+        """
+        record = state.load(self.layout.state_file)
+        stopped: list[str] = []
+        if record is not None:
+            for proc in reversed(record.processes):
+                if self._stop(proc):
+                    stopped.append(proc.name)
+            still = ports.wait_closed(list(record.ports.values()), timeout=5.0)
+            if still:
+                raise EngineError(
+                    f"sandbox stopped but ports {still} still listen",
+                    hint="another program may have taken them; check with `ss -ltnp`",
+                )
+            self.layout.state_file.unlink(missing_ok=True)
+        self._procs.clear()
+        if purge and self.layout.root.exists():
+            shutil.rmtree(self.layout.root)
+        return stopped
+
+    def _stop(self, record: state.ProcessRecord) -> bool:
+        if not state.alive(record):
+            return False
+        self._signal(record.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while time.monotonic() < deadline and state.alive(record):
+            self._reap(record)
+            time.sleep(0.05)
+        if state.alive(record):
+            self._signal(record.pid, signal.SIGKILL)
+            while state.alive(record):
+                self._reap(record)
+                time.sleep(0.05)
+        self._reap(record)
+        return True
+
+    @staticmethod
+    def _signal(pid: int, sig: signal.Signals) -> None:
+        try:
+            os.killpg(pid, sig)  # spawn() gives each component its own session/group
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            os.kill(pid, sig)
+
+    def _reap(self, record: state.ProcessRecord) -> None:
+        proc = self._procs.get(record.name)
+        if proc is not None and proc.pid == record.pid:
+            proc.poll()
+        else:
+            state.reap(record.pid)
+
+    # ---- status ---------------------------------------------------------------------------
+    def status(self) -> SandboxStatus:
+        """Report what runs: each component's pid and liveness, API readiness, kubeconfig."""
+        record = state.load(self.layout.state_file)
+        if record is None:
+            return SandboxStatus(state_dir=str(self.layout.root), kubeconfig=str(self.kubeconfig))
+        comps = tuple(
+            ComponentStatus(
+                name=p.name,
+                pid=p.pid,
+                running=state.alive(p),
+                port=record.ports.get(p.name),
+                log=p.log,
+            )
+            for p in record.processes
+        )
+        all_up = len(comps) == len(components.ORDER) and all(c.running for c in comps)
+        api_ready = False
+        if all_up:
+            certs = self.layout.pki
+            api = ApiClient(
+                record.ports["kube-apiserver"],
+                certs.ca_cert,
+                certs.client_cert("admin"),
+                certs.client_key("admin"),
+            )
+            api_ready = api.ready()
+        return SandboxStatus(
+            state_dir=record.state_dir,
+            kubeconfig=record.kubeconfig,
+            server=record.server,
+            kubernetes_version=record.kubernetes_version,
+            running=all_up and api_ready,
+            api_ready=api_ready,
+            started_at=record.started_at,
+            components=comps,
+            nodes=tuple(record.nodes),
+        )

@@ -1,0 +1,123 @@
+"""The sandbox's record of itself (state.json) and the process checks `status` and `down` rely on.
+
+A component is identified by pid *and* the kernel's start time of that pid, so a recycled pid is
+never mistaken for (or killed as) a sandbox component.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unideploy.errors import EngineError
+
+
+@dataclass(frozen=True)
+class ProcessRecord:
+    """One started component."""
+
+    name: str
+    pid: int
+    start_ticks: int
+    argv: tuple[str, ...]
+    log: str
+
+
+@dataclass
+class SandboxState:
+    """Everything `status` and `down` need to know about a sandbox started by `up`."""
+
+    state_dir: str
+    server: str = ""
+    kubeconfig: str = ""
+    kubernetes_version: str = ""
+    started_at: float = 0.0
+    ports: dict[str, int] = field(default_factory=dict)
+    processes: list[ProcessRecord] = field(default_factory=list)
+    nodes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        """Serialise for state.json."""
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> SandboxState:
+        """Parse state.json text; raise EngineError if it is not ours."""
+        try:
+            raw: dict[str, Any] = json.loads(text)
+            procs = [
+                ProcessRecord(
+                    name=str(p["name"]),
+                    pid=int(p["pid"]),
+                    start_ticks=int(p["start_ticks"]),
+                    argv=tuple(str(a) for a in p["argv"]),
+                    log=str(p["log"]),
+                )
+                for p in raw.get("processes", [])
+            ]
+            return cls(
+                state_dir=str(raw["state_dir"]),
+                server=str(raw.get("server", "")),
+                kubeconfig=str(raw.get("kubeconfig", "")),
+                kubernetes_version=str(raw.get("kubernetes_version", "")),
+                started_at=float(raw.get("started_at", 0.0)),
+                ports={str(k): int(v) for k, v in raw.get("ports", {}).items()},
+                processes=procs,
+                nodes=[str(n) for n in raw.get("nodes", [])],
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EngineError(
+                f"the sandbox state file is unreadable: {exc}",
+                hint="stop leftover processes by hand, then delete the state file",
+            ) from exc
+
+
+def load(path: Path) -> SandboxState | None:
+    """Read state.json, or None when no sandbox was started here."""
+    try:
+        return SandboxState.from_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def save(path: Path, state: SandboxState) -> None:
+    """Write state.json atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(state.to_json() + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def parse_stat(text: str) -> tuple[str, int]:
+    """Return (state letter, start time in clock ticks) from the text of /proc/<pid>/stat."""
+    # The command name (field 2) may hold spaces and parentheses: split after the last ')'.
+    rest = text[text.rindex(")") + 2 :].split()
+    return rest[0], int(rest[19])
+
+
+def start_ticks(pid: int) -> int | None:
+    """Return the start time of a live (non-zombie) `pid`, or None if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    letter, ticks = parse_stat(text)
+    if letter in ("Z", "X"):
+        reap(pid)
+        return None
+    return ticks
+
+
+def alive(record: ProcessRecord) -> bool:
+    """Whether the recorded process still runs (same pid, same start time)."""
+    return start_ticks(record.pid) == record.start_ticks
+
+
+def reap(pid: int) -> None:
+    """Collect the exit status of `pid` if it is our child; harmless otherwise."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
