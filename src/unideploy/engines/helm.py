@@ -1,0 +1,125 @@
+"""The Helm engine's contract: plain release specs in, rendered manifests and revisions out.
+
+`execute` (deploy, rollback, diff) talks only to the `HelmEngine` protocol defined here; the real
+implementation on the in-process Helm SDK lives in `helm_sdk.py`, unit tests pass a fake.
+Nothing here knows a Stack: callers hand over names, namespaces, chart references and merged values.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+#: The release timeout the seed's helmfile uses for most releases (storage/monitoring use 600 s).
+DEFAULT_TIMEOUT_S = 300
+
+Manifest = dict[str, Any]
+
+
+@dataclass(frozen=True, eq=False)
+class ReleaseSpec:
+    """Everything Helm needs to render or install one release.
+
+    `chart` is a local chart directory or `.tgz`, a chart name in the Helm repository at
+    `repo_url`, or an `oci://host/path/name` reference; remote charts must pin `version`.
+    `sensitive` lists strings (secret values) that must never appear in messages; values under
+    keys that look secret (password, token, ...) are treated the same way without being listed.
+    """
+
+    name: str
+    namespace: str
+    chart: str
+    version: str | None = None
+    repo_url: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    timeout_s: int = DEFAULT_TIMEOUT_S
+    atomic: bool = True
+    wait: bool = True
+    description: str | None = None
+    plain_http: bool = False
+    sensitive: tuple[str, ...] = ()
+
+    @property
+    def is_remote(self) -> bool:
+        """True for charts that come from a Helm repository or an OCI registry."""
+        return self.repo_url is not None or self.chart.startswith("oci://")
+
+    @property
+    def chart_label(self) -> str:
+        """A short human name for the chart reference, for messages."""
+        ref = self.chart if self.repo_url is None else f"{self.repo_url.rstrip('/')}/{self.chart}"
+        return f"{ref}@{self.version}" if self.version else ref
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A release rendered offline: objects in a deterministic order, plus the chart's identity."""
+
+    release: str
+    namespace: str
+    chart_name: str
+    chart_version: str
+    chart_digest: str
+    manifests: tuple[Manifest, ...]
+    hooks: tuple[Manifest, ...] = ()
+
+    def kinds(self) -> list[str]:
+        """`Kind/name` of every (non-hook) object, in order; handy in messages and tests."""
+        return [f"{m.get('kind')}/{m.get('metadata', {}).get('name')}" for m in self.manifests]
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One entry of a release's history as Helm stores it (storage driver `secret`)."""
+
+    release: str
+    namespace: str
+    revision: int
+    status: str
+    chart: str
+    app_version: str = ""
+    updated: str = ""
+    description: str = ""
+
+    @property
+    def pending(self) -> bool:
+        """True while an install/upgrade/rollback has not finished (or was interrupted)."""
+        return self.status.startswith("pending-")
+
+
+class HelmEngine(Protocol):
+    """What the pipeline needs from Helm; six operations, nothing more."""
+
+    def render(self, spec: ReleaseSpec) -> Rendered:
+        """Render the release offline (no cluster), objects sorted deterministically."""
+        ...
+
+    def upgrade(self, spec: ReleaseSpec, *, cancel: threading.Event | None = None) -> Revision:
+        """Install the release when absent, upgrade it otherwise; return the new revision."""
+        ...
+
+    def rollback(
+        self,
+        name: str,
+        namespace: str,
+        revision: int | None = None,
+        *,
+        timeout_s: int = DEFAULT_TIMEOUT_S,
+        wait: bool = False,
+    ) -> Revision:
+        """Roll back to `revision` (the previous one when None); return the new head revision."""
+        ...
+
+    def uninstall(self, name: str, namespace: str, *, timeout_s: int = DEFAULT_TIMEOUT_S) -> bool:
+        """Remove the release and its objects; False when there was nothing to remove."""
+        ...
+
+    def history(self, name: str, namespace: str) -> list[Revision]:
+        """The release's revisions, oldest first; empty when the release does not exist."""
+        ...
+
+    def releases(self, namespace: str | None = None) -> list[Revision]:
+        """The latest revision of every release in any state (all namespaces when None)."""
+        ...
