@@ -1,0 +1,34 @@
+"""UD-K8S-031 roles that read Secrets (kubescape C-0015)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from unideploy.checks.helpers import rules_of
+from unideploy.checks.objects import RBAC_ROLE_KINDS, K8sObject
+from unideploy.checks.registry import Check, Finding, Severity
+
+VERBS = set(["get", "list", "watch"])
+RESOURCES = ["secrets"]
+
+CHECK = Check(
+    id="UD-K8S-031",
+    severity=Severity.HIGH,
+    title="Roles should not read Secrets",
+    rationale="Whoever holds this right gets every credential in its scope.",
+    references=("C-0015",),
+    applies_to=RBAC_ROLE_KINDS,
+)
+
+
+@CHECK.objects
+def risky(obj: K8sObject) -> Iterator[Finding]:
+    if obj.name.startswith("system:"):
+        return
+    for index, rule in enumerate(rules_of(obj)):
+        granted = sorted(VERBS & rule.verbs) or (sorted(VERBS) if "*" in rule.verbs else [])
+        for resource in RESOURCES:
+            if granted and (resource == "*" or rule.grants(VERBS, resource)):
+                target = "" if resource == "*" else f" on {resource}"
+                yield CHECK.finding(obj, f"rule {index} grants {'/'.join(granted)}{target}")
+                break

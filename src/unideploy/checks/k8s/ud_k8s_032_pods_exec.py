@@ -1,0 +1,34 @@
+"""UD-K8S-032 roles that exec or attach into pods (kubescape C-0002)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from unideploy.checks.helpers import rules_of
+from unideploy.checks.objects import RBAC_ROLE_KINDS, K8sObject
+from unideploy.checks.registry import Check, Finding, Severity
+
+VERBS = set(["create", "get"])
+RESOURCES = ["pods/exec", "pods/attach"]
+
+CHECK = Check(
+    id="UD-K8S-032",
+    severity=Severity.HIGH,
+    title="Roles should not exec or attach into pods",
+    rationale="Whoever holds this right gets a shell in any pod, with that pod's tokens and data.",
+    references=("C-0002",),
+    applies_to=RBAC_ROLE_KINDS,
+)
+
+
+@CHECK.objects
+def risky(obj: K8sObject) -> Iterator[Finding]:
+    if obj.name.startswith("system:"):
+        return
+    for index, rule in enumerate(rules_of(obj)):
+        granted = sorted(VERBS & rule.verbs) or (sorted(VERBS) if "*" in rule.verbs else [])
+        for resource in RESOURCES:
+            if granted and (resource == "*" or rule.grants(VERBS, resource)):
+                target = "" if resource == "*" else f" on {resource}"
+                yield CHECK.finding(obj, f"rule {index} grants {'/'.join(granted)}{target}")
+                break
