@@ -1,0 +1,142 @@
+"""A thin Kubernetes client for the engines: from kubeconfig path + context, reads raw objects.
+
+`KubeReader.get` returns an object as the API server sends it (a plain dict), or None when it does
+not exist. Readiness, diff and checks read through it; failures become EngineErrors, connection
+problems marked retryable. No objects are written here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+from kubernetes import config as kube_config
+from kubernetes.client import ApiClient
+from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import HTTPError
+
+from unideploy.errors import EngineError
+
+#: Plural resource names of the kinds the engines read (lower-cased kind + "s" otherwise).
+PLURALS = {
+    "Ingress": "ingresses",
+    "NetworkPolicy": "networkpolicies",
+    "StorageClass": "storageclasses",
+    "IngressClass": "ingressclasses",
+    "PriorityClass": "priorityclasses",
+    "PodSecurityPolicy": "podsecuritypolicies",
+    "Endpoints": "endpoints",
+}
+#: Kinds that live outside namespaces.
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "StorageClass",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "IngressClass",
+        "PriorityClass",
+        "ClusterIssuer",
+        "APIService",
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+    }
+)
+
+
+class ObjectReader(Protocol):
+    """Reads one live object; the protocol readiness (and its unit-test fakes) depend on."""
+
+    def get(
+        self, api_version: str, kind: str, namespace: str | None, name: str
+    ) -> dict[str, Any] | None:
+        """The object as served, or None when it does not exist."""
+        ...
+
+
+def plural(kind: str) -> str:
+    """The resource name of `kind` in URLs."""
+    return PLURALS.get(kind, kind.lower() + "s")
+
+
+def object_path(api_version: str, kind: str, namespace: str | None, name: str) -> str:
+    """`/api/v1/namespaces/ns/services/web` or `/apis/apps/v1/namespaces/ns/deployments/web`."""
+    base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+    scope = "" if kind in CLUSTER_SCOPED or not namespace else f"/namespaces/{namespace}"
+    return f"{base}{scope}/{plural(kind)}/{name}"
+
+
+def api_client(kubeconfig: Path | str | None, context: str | None = None) -> ApiClient:
+    """An ApiClient for the kubeconfig file and context (the file's current context when None)."""
+    try:
+        client = kube_config.new_client_from_config(  # type: ignore[no-untyped-call]
+            config_file=None if kubeconfig is None else str(kubeconfig),
+            context=context,
+            persist_config=False,
+        )
+    except (kube_config.ConfigException, OSError, ValueError) as exc:
+        raise EngineError(
+            f"cannot load kubeconfig {kubeconfig or '(default)'}"
+            + (f" context {context!r}" if context else "")
+            + f": {exc}",
+            hint="check the path and that the context exists in the file",
+        ) from exc
+    return cast(ApiClient, client)
+
+
+class KubeReader:
+    """ObjectReader over the kubernetes client's REST layer (no model classes, raw JSON)."""
+
+    def __init__(self, client: ApiClient, *, request_timeout_s: float = 10.0) -> None:
+        self.client = client
+        self.request_timeout_s = request_timeout_s
+
+    @classmethod
+    def from_kubeconfig(
+        cls, kubeconfig: Path | str | None, context: str | None = None
+    ) -> KubeReader:
+        """Build a reader for the cluster the kubeconfig + context name."""
+        return cls(api_client(kubeconfig, context))
+
+    def get(
+        self, api_version: str, kind: str, namespace: str | None, name: str
+    ) -> dict[str, Any] | None:
+        """GET the object; None on 404, EngineError otherwise (retryable for connection trouble)."""
+        path = object_path(api_version, kind, namespace, name)
+        where = f"{kind} {namespace + '/' if namespace else ''}{name}"
+        try:
+            method, url, headers, body, post = self.client.param_serialize(
+                method="GET",
+                resource_path=path,
+                header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"],
+            )
+            response = self.client.call_api(
+                method, url, headers, body, post, _request_timeout=self.request_timeout_s
+            )
+            raw = response.read()  # type: ignore[no-untyped-call]
+        except (ApiException, HTTPError, OSError) as exc:
+            raise EngineError(
+                f"reading {where} failed: {type(exc).__name__}: {str(exc).splitlines()[0]}",
+                hint="check that the API server is reachable; retrying may help",
+                retryable=True,
+            ) from exc
+        if response.status == 404:
+            return None
+        if response.status >= 400:
+            retryable = response.status >= 500 or response.status == 429
+            raise EngineError(
+                f"reading {where} failed: HTTP {response.status} {response.reason}",
+                hint="check the kubeconfig's permissions (get on this resource)"
+                if response.status in (401, 403)
+                else "retrying may help"
+                if retryable
+                else None,
+                retryable=retryable,
+            )
+        decoded: dict[str, Any] = json.loads(raw)
+        return decoded
