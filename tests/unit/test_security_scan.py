@@ -1,4 +1,4 @@
-"""The manifest scanner: directories, multi-document files, malformed input, exemptions, JSON shape."""
+"""The manifest scanner: directories, multi-document files, malformed input, exemptions, JSON."""
 
 from __future__ import annotations
 
@@ -55,7 +55,9 @@ def test_malformed_files_are_reported_one_by_one_and_never_stop_the_scan(tmp_pat
     (tmp_path / "a-not-yaml.yaml").write_text("key: [unclosed\n  - : :\n")
     (tmp_path / "b-not-object.yaml").write_text("- just\n- a list\n")
     (tmp_path / "c-no-kind.yaml").write_text("apiVersion: v1\nmetadata: {name: x}\n")
-    (tmp_path / "d-typo.yaml").write_text("apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: x}\n")
+    (tmp_path / "d-typo.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: x}\n"
+    )
     (tmp_path / "e-huge.yaml").write_text("# padding\n" * 20_000)
     (tmp_path / "f-binary.yaml").write_bytes(b"\xff\xfe\x00garbage")
     (tmp_path / "g-good.yaml").write_text(pod("good"))
