@@ -1,0 +1,62 @@
+"""`sandbox up/status/down` on a sandbox of its own: loopback only, nothing left behind."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+from tests.integration.sandbox_cluster import require_tools
+
+from unideploy.sandbox import Sandbox, state
+from unideploy.sandbox.ports import listening
+
+UP_BUDGET_SECONDS = 30
+
+
+@pytest.mark.cluster
+def test_up_status_down_leaves_no_process_and_no_port(tmp_path: Path) -> None:
+    require_tools()
+    box = Sandbox(tmp_path / "box")
+    started = time.monotonic()
+    status = box.up()
+    cold = time.monotonic() - started
+    try:
+        assert status.running and status.api_ready
+        assert [c.name for c in status.components] == [
+            "etcd",
+            "kube-apiserver",
+            "kube-controller-manager",
+            "kube-scheduler",
+            "kwok",
+        ]
+        assert status.server.startswith("https://127.0.0.1:")
+        kubeconfig = YAML(typ="safe").load(Path(status.kubeconfig).read_text())
+        assert kubeconfig["current-context"] == "unideploy-sandbox"
+        assert Path(status.kubeconfig).stat().st_mode & 0o077 == 0
+        for comp in status.components:
+            assert Path(comp.log).is_file()
+        assert box.up().started_at == status.started_at  # a running sandbox is kept as is
+    finally:
+        record = state.load(box.layout.state_file)
+        stopped = box.down()
+    assert record is not None
+    assert sorted(stopped) == sorted(p.name for p in record.processes)
+    for proc in record.processes:
+        assert not state.alive(proc), proc.name
+    for port in record.ports.values():
+        assert not listening(port), port
+    assert not box.status().components
+
+    started = time.monotonic()
+    warm = box.up()
+    warm_seconds = time.monotonic() - started
+    try:
+        assert warm.running
+        assert warm.kubeconfig == status.kubeconfig  # the path stays stable across restarts
+    finally:
+        box.down(purge=True)
+    assert not (tmp_path / "box").exists()
+    print(f"sandbox up: cold {cold:.1f} s, warm {warm_seconds:.1f} s")
+    assert cold < UP_BUDGET_SECONDS and warm_seconds < UP_BUDGET_SECONDS
