@@ -1,0 +1,110 @@
+"""Run history in SQLite: record, list by environment, get by ID, last successful, step details."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from unideploy.engines.process import run
+from unideploy.errors import UnideployError
+from unideploy.execute.result import RunResult, StackRevision, Status
+from unideploy.execute.runner import Runner, RunOptions
+from unideploy.execute.step import Outcome, Phase, Step
+from unideploy.history import History, stack_revision
+
+
+def _deploy(environment: str, helm_status: Status, revision: int) -> RunResult:
+    phases = [
+        Phase("terraform", (Step("terraform/net", lambda c: None, plan_hash="sha256:net1"),)),
+        Phase(
+            "helm",
+            (
+                Step(
+                    "helm/grafana",
+                    lambda c: Outcome(helm_status, details={"revision": revision}),
+                    plan_hash=f"sha256:graf{revision}",
+                ),
+            ),
+        ),
+    ]
+    return Runner(RunOptions(handle_signals=False)).run(
+        phases,
+        environment=environment,
+        user="alice@laptop",
+        revision=StackRevision("a" * 40, dirty=False),
+        flags={"parallel": 4, "skip_tests": True},
+    )
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> History:
+    return History.for_stack(tmp_path)
+
+
+def test_record_and_get_round_trip(history: History, tmp_path: Path) -> None:
+    result = _deploy("staging", Status.CHANGED, 3)
+    history.record(result)
+    assert (tmp_path / ".unideploy" / "history.db").exists()
+    again = history.get(result.run_id)
+    assert again == result
+    assert again.step("helm/grafana").details["revision"] == 3
+    assert again.step("terraform/net").plan_hash == "sha256:net1"
+    assert history.get(result.run_id[:20]).run_id == result.run_id  # a unique prefix is enough
+
+
+def test_unknown_run_id_says_how_to_find_one(history: History) -> None:
+    history.record(_deploy("dev", Status.CHANGED, 1))
+    with pytest.raises(UnideployError, match="no run with ID 'nope'") as info:
+        history.get("nope")
+    assert info.value.hint == "`unideploy history` lists the runs and their IDs"
+
+
+def test_list_filters_by_environment_newest_first_with_limit(history: History) -> None:
+    ids = []
+    for env in ("dev", "prod", "dev", "dev"):
+        result = _deploy(env, Status.CHANGED, 1)
+        history.record(result)
+        ids.append((env, result.run_id))
+    dev = [rid for env, rid in ids if env == "dev"]
+    assert [r.run_id for r in history.list_runs("dev")] == list(reversed(dev))
+    assert [r.run_id for r in history.list_runs("dev", limit=2)] == list(reversed(dev))[:2]
+    assert len(history.list_runs()) == 4
+    assert history.list_runs("staging") == []
+
+
+def test_last_successful_and_last_good_step(history: History) -> None:
+    good = _deploy("prod", Status.CHANGED, 4)
+    bad = _deploy("prod", Status.ROLLED_BACK, 5)
+    history.record(good)
+    history.record(bad)
+    assert bad.status is Status.FAILED
+    last = history.last_successful("prod")
+    assert last is not None and last.run_id == good.run_id
+    step = history.last_step("prod", "helm/grafana")
+    assert step is not None and step.details["revision"] == 4  # what a rollback goes back to
+    newest = history.last_step("prod", "helm/grafana", ok_only=False)
+    assert newest is not None and newest.status is Status.ROLLED_BACK
+    assert history.last_successful("dev") is None
+
+
+def test_recording_twice_replaces(history: History) -> None:
+    result = _deploy("dev", Status.CHANGED, 1)
+    history.record(result)
+    history.record(result)
+    assert len(history.list_runs()) == 1
+
+
+def test_stack_revision_reads_commit_and_dirty_flag(tmp_path: Path) -> None:
+    assert stack_revision(tmp_path) is None
+    git = ["git", "-C", str(tmp_path)]
+    env_args = ["-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    run([*git, "init", "-q"], check=True)
+    (tmp_path / "stack.yaml").write_text("name: demo\n")
+    run([*git, "add", "stack.yaml"], check=True)
+    run([*git, *env_args, "commit", "-qm", "init"], check=True)
+    head = run([*git, "rev-parse", "HEAD"], check=True).stdout.strip()
+    History.for_stack(tmp_path).record(_deploy("dev", Status.CHANGED, 1))  # .unideploy/ is ignored
+    assert stack_revision(tmp_path) == StackRevision(head, dirty=False)
+    (tmp_path / "stack.yaml").write_text("name: changed\n")
+    assert stack_revision(tmp_path) == StackRevision(head, dirty=True)
