@@ -16,7 +16,8 @@ from unideploy.execute.step import Phase, Step
 def log(tmp_path: Path) -> AuditLog:
     audit = AuditLog.for_stack(tmp_path)
     for n in range(1, 6):
-        audit.append("run_finished", {"run_id": f"r{n}", "environment": "prod", "status": "changed"})
+        entry = {"run_id": f"r{n}", "environment": "prod", "status": "changed"}
+        audit.append("run_finished", entry)
     return audit
 
 
