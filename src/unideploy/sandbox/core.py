@@ -73,6 +73,8 @@ class Sandbox:
         self.layout = components.Layout((state_dir or default_state_dir()).resolve())
         self.nodes = max(1, nodes)
         self._procs: dict[str, _Handle] = {}
+        self.timings: dict[str, float] = {}  # seconds from the start of the last `up`
+        self._t0 = 0.0
 
     @property
     def kubeconfig(self) -> Path:
@@ -104,7 +106,9 @@ class Sandbox:
             started_at=time.time(),
             ports=p.as_dict(),
         )
-        deadline = time.monotonic() + timeout
+        self._t0 = time.monotonic()
+        self.timings = {}
+        deadline = self._t0 + timeout
         try:
             self._start("etcd", binaries, p, record)
             self._wait("etcd", deadline, lambda: http_health(p.etcd_client))
@@ -186,6 +190,7 @@ class Sandbox:
                 )
             try:
                 if check():
+                    self.timings[f"{name} ready"] = round(time.monotonic() - self._t0, 3)
                     return
             except OSError:
                 pass
