@@ -1,0 +1,216 @@
+"""The Helm engine against the real sandbox control plane: Secret storage, lifecycle, readiness.
+
+Install, upgrade, history, rollback and uninstall a reference chart; wait for readiness until
+success, and until a timeout on a pod the sandbox keeps NotReady on purpose.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.integration.sandbox_cluster import Cluster
+
+from unideploy.engines.helm import ReleaseSpec
+from unideploy.engines.helm_charts import ChartCache
+from unideploy.engines.helm_sdk import SdkHelm
+from unideploy.engines.kube import KubeReader
+from unideploy.engines.readiness import wait_ready
+from unideploy.errors import EngineError
+from unideploy.sandbox.kubeconfig import CONTEXT
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB_APP = str(ROOT / "helm" / "charts" / "web-app")
+UNREADY = {"unideploy.io/sandbox-unready": "true"}
+
+
+def values(replicas: int = 1, **extra: Any) -> dict[str, Any]:
+    return {
+        "global": {"environment": "development", "replicas": {"min": replicas, "max": 3}},
+        "component": "web",
+        **extra,
+    }
+
+
+@pytest.fixture
+def kubeconfig(sandbox: Cluster) -> Path:
+    return sandbox.kubeconfig
+
+
+@pytest.fixture
+def helm(kubeconfig: Path, tmp_path: Path) -> SdkHelm:
+    return SdkHelm(kubeconfig, CONTEXT, cache=ChartCache(tmp_path / "charts"))
+
+
+@pytest.fixture
+def reader(kubeconfig: Path) -> KubeReader:
+    return KubeReader.from_kubeconfig(kubeconfig, CONTEXT)
+
+
+def replicas_of(reader: KubeReader, namespace: str, name: str) -> int | None:
+    live = reader.get("apps/v1", "Deployment", namespace, name)
+    return None if live is None else int(live["spec"]["replicas"])
+
+
+@pytest.mark.cluster
+def test_install_upgrade_history_rollback_uninstall(
+    helm: SdkHelm, reader: KubeReader, namespace: str
+) -> None:
+    spec = ReleaseSpec("web", namespace, WEB_APP, values=values(2), timeout_s=120)
+
+    first = helm.upgrade(spec)
+    second = helm.upgrade(ReleaseSpec("web", namespace, WEB_APP, values=values(3), timeout_s=120))
+
+    assert (first.revision, first.status) == (1, "deployed")
+    assert (second.revision, second.status) == (2, "deployed")
+    assert replicas_of(reader, namespace, "web") == 3
+    # Storage driver `secret`: `helm history` / `helm list -A` read these.
+    assert reader.get("v1", "Secret", namespace, "sh.helm.release.v1.web.v2") is not None
+
+    back = helm.rollback("web", namespace, 1, timeout_s=120, wait=True)
+
+    assert back.revision == 3 and back.status == "deployed"
+    assert back.description == "Rollback to 1"
+    assert replicas_of(reader, namespace, "web") == 2
+    history = helm.history("web", namespace)
+    assert [(r.revision, r.status) for r in history] == [
+        (1, "superseded"),
+        (2, "superseded"),
+        (3, "deployed"),
+    ]
+    assert history[0].chart == "web-app-0.1.0"
+    listed = helm.releases(namespace)
+    assert [(r.release, r.revision, r.status) for r in listed] == [("web", 3, "deployed")]
+    assert any(r.namespace == namespace for r in helm.releases())
+
+    assert helm.uninstall("web", namespace, timeout_s=60) is True
+
+    assert helm.history("web", namespace) == []
+    assert replicas_of(reader, namespace, "web") is None
+    assert helm.uninstall("web", namespace) is False
+
+
+@pytest.mark.cluster
+def test_readiness_wait_reports_progress_until_ready(
+    helm: SdkHelm, reader: KubeReader, namespace: str
+) -> None:
+    spec = ReleaseSpec(
+        "api", namespace, WEB_APP, values=values(2), wait=False, atomic=False, timeout_s=60
+    )
+    helm.upgrade(spec)
+    messages: list[str] = []
+
+    result = wait_ready(
+        reader,
+        helm.render(spec).manifests,
+        namespace=namespace,
+        timeout_s=90,
+        interval_s=0.5,
+        progress=messages.append,
+    )
+
+    assert result.ready, result.summary()
+    assert messages[-1] == "api: 2/2 replicas ready"
+
+
+@pytest.mark.cluster
+def test_readiness_wait_times_out_on_a_pod_that_stays_unready(
+    helm: SdkHelm, reader: KubeReader, namespace: str
+) -> None:
+    spec = ReleaseSpec(
+        "stuck",
+        namespace,
+        WEB_APP,
+        values=values(1, podAnnotations=UNREADY),
+        wait=False,
+        atomic=False,
+    )
+    helm.upgrade(spec)
+
+    result = wait_ready(
+        reader, helm.render(spec).manifests, namespace=namespace, timeout_s=8, interval_s=0.5
+    )
+
+    assert not result.ready and result.timed_out
+    assert [str(s.target) for s in result.not_ready] == [f"Deployment {namespace}/stuck"]
+    assert "stuck: 0/1 replicas ready" in result.summary()
+
+
+@pytest.mark.cluster
+def test_cancel_token_ends_the_wait_early(
+    helm: SdkHelm, reader: KubeReader, namespace: str
+) -> None:
+    spec = ReleaseSpec(
+        "halt",
+        namespace,
+        WEB_APP,
+        values=values(1, podAnnotations=UNREADY),
+        wait=False,
+        atomic=False,
+    )
+    helm.upgrade(spec)
+    cancel = threading.Event()
+    threading.Timer(1.0, cancel.set).start()
+
+    result = wait_ready(
+        reader, helm.render(spec).manifests, namespace=namespace, timeout_s=120, cancel=cancel
+    )
+
+    assert result.cancelled and result.elapsed_s < 30
+
+
+@pytest.mark.cluster
+def test_an_atomic_first_install_that_never_gets_ready_is_removed(
+    helm: SdkHelm, reader: KubeReader, namespace: str
+) -> None:
+    spec = ReleaseSpec(
+        "fragile", namespace, WEB_APP, values=values(1, podAnnotations=UNREADY), timeout_s=10
+    )
+
+    with pytest.raises(EngineError) as caught:
+        helm.upgrade(spec)
+
+    assert 'helm install of release "fragile"' in caught.value.message
+    assert caught.value.retryable is False
+    assert helm.history("fragile", namespace) == []
+    assert replicas_of(reader, namespace, "fragile") is None
+
+
+@pytest.mark.cluster
+def test_an_atomic_upgrade_that_never_gets_ready_is_rolled_back(
+    helm: SdkHelm, reader: KubeReader, namespace: str
+) -> None:
+    good = ReleaseSpec("app", namespace, WEB_APP, values=values(1), timeout_s=120)
+    bad = ReleaseSpec(
+        "app", namespace, WEB_APP, values=values(1, podAnnotations=UNREADY), timeout_s=10
+    )
+    helm.upgrade(good)
+
+    with pytest.raises(EngineError, match='helm upgrade of release "app"'):
+        helm.upgrade(bad)
+
+    history = helm.history("app", namespace)
+    assert history[-1].status == "deployed" and history[-1].revision == 3
+    assert history[-1].description.startswith("Rollback to 1")
+    assert history[1].status == "failed"
+
+
+def test_an_unreachable_cluster_is_a_retryable_engine_error(tmp_path: Path) -> None:
+    config = tmp_path / "kubeconfig"
+    config.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: gone\n"
+        "clusters: [{name: gone, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+        "users: [{name: u, user: {token: not-a-real-token}}]\n"
+        "contexts: [{name: gone, context: {cluster: gone, user: u}}]\n"
+    )
+    helm = SdkHelm(config, "gone", cache=ChartCache(tmp_path / "charts"))
+    spec = ReleaseSpec("web", "apps", WEB_APP, values=values())
+
+    with pytest.raises(EngineError) as caught:
+        helm.upgrade(spec)
+
+    assert caught.value.retryable is True
+    assert '"web"' in caught.value.message and "connection refused" in caught.value.message
+    assert "not-a-real-token" not in caught.value.render()
