@@ -150,7 +150,11 @@ def resolve_needs(stack: Stack) -> dict[str, tuple[str, ...]]:
                     location=where,
                 )
             if target.key == release.key:
-                raise ConfigError(f'release "{release.name}" needs itself', location=where)
+                raise ConfigError(
+                    f'release "{release.name}" needs itself',
+                    hint="remove it from its own needs",
+                    location=where,
+                )
             if tier_rank[target.tier] > tier_rank[release.tier]:
                 raise ConfigError(
                     f'release "{release.name}" (tier {release.tier}) needs "{target.name}", which '

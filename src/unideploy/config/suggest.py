@@ -8,8 +8,12 @@ from collections.abc import Iterable
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """Return the closest choice to `word`, or None when nothing is close."""
-    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return matches[0] if matches else None
+    options = list(choices)
+    matches = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if matches:
+        return matches[0]
+    prefixed = [choice for choice in options if word and choice.startswith(word)]
+    return prefixed[0] if len(prefixed) == 1 else None
 
 
 def hint_for(word: str, choices: Iterable[str], kind: str) -> str:

@@ -62,7 +62,9 @@ def to_config_error(
     exc: ValidationError, root: type[BaseModel], positions: Positions
 ) -> ConfigError:
     """Describe the first validation error of `exc` at its place in the file."""
-    error = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    # An unknown key is usually a misspelt known one: report it before the "missing" it causes.
+    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(p for p in error["loc"] if not isinstance(p, str) or not p.startswith("function-"))
     loc = tuple(p for p in loc if p not in ("str", "dict[str,any]", "tagged-union"))
     where = ".".join(str(p) for p in loc) or "(top level)"

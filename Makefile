@@ -1,0 +1,40 @@
+# Two commands from a clean clone:  make demo  and  make test.
+# Both bootstrap .venv/ on first use (idempotent, a no-op afterwards).
+
+VENV := .venv
+BIN := $(VENV)/bin
+ENV ?= development
+
+.PHONY: demo test lint typecheck imports pytest bootstrap schema clean help
+
+help:
+	@echo "make demo   run the main job on the reference stack (environment $(ENV))"
+	@echo "make test   lint, type-check, import contracts and the whole test suite"
+
+bootstrap:
+	@bash scripts/lib/bootstrap.sh
+
+demo: bootstrap
+	$(BIN)/unideploy validate -e $(ENV)
+	$(BIN)/unideploy plan -e $(ENV)
+
+lint: bootstrap
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+
+typecheck: bootstrap
+	$(BIN)/mypy --strict
+
+imports: bootstrap
+	$(BIN)/lint-imports
+
+pytest: bootstrap
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck imports pytest
+
+schema: bootstrap
+	$(BIN)/unideploy schema > schema/stack.schema.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache src/*.egg-info

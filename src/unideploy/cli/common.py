@@ -1,0 +1,98 @@
+"""What every command shares: the global options object, stack loading, and output helpers.
+
+Commands stay thin: they load the stack, call a library function, then print the result as
+text or JSON. Nothing here decides anything about a deployment.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from unideploy.config.load import load_stack
+from unideploy.config.stack import Stack
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Globals:
+    """Options given before the command name."""
+
+    stack_path: Path | None = None
+    debug: bool = False
+    log_path: Path | None = None
+    _stack: Stack | None = field(default=None, repr=False)
+
+    def stack(self) -> Stack:
+        """The stack, loaded once per process."""
+        if self._stack is None:
+            self._stack = load_stack(self.stack_path)
+        return self._stack
+
+
+def globals_of(ctx: click.Context) -> Globals:
+    """The Globals object of the root command."""
+    obj = ctx.find_object(Globals)
+    return obj if obj is not None else Globals()
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich console; colour off with NO_COLOR or when not a terminal."""
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def output_option(func: F) -> F:
+    """Add `--output text|json` to a command."""
+    return click.option(
+        "--output",
+        "-o",
+        "output",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="text for people, json for machines (one document on stdout).",
+    )(func)
+
+
+def environment_option(required: bool = True) -> Callable[[F], F]:
+    """Add `-e/--environment ENV` to a command."""
+    return click.option(
+        "-e",
+        "--environment",
+        "environment",
+        required=required,
+        metavar="ENV",
+        help="Environment defined in stack.yaml (e.g. development, staging, production).",
+    )
+
+
+def values_options(func: F) -> F:
+    """Add `--values FILE` and `--set key.path=value` (repeatable) to a command."""
+    func = click.option(
+        "--set",
+        "sets",
+        multiple=True,
+        metavar="KEY.PATH=VALUE",
+        help="Override one value; the first key is `global` or a release name. Highest layer.",
+    )(func)
+    return click.option(
+        "--values",
+        "values_files",
+        multiple=True,
+        type=click.Path(path_type=Path, dir_okay=False),
+        metavar="FILE",
+        help="Extra environment-shaped values file (global: and release blocks), over the env's.",
+    )(func)
+
+
+def emit_json(document: Any) -> None:
+    """Print one JSON document on stdout."""
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False, default=str) + "\n")

@@ -1,0 +1,129 @@
+"""The `unideploy` entry point: global options, lazy command registry, uniform errors, exit codes.
+
+Every UnideployError is printed as `what` + `hint:` on stderr with its exit code; anything
+unexpected is logged with its traceback to the debug log and reported in one line; never a
+traceback on screen.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from unideploy import __version__
+from unideploy.cli import logsetup
+from unideploy.cli.common import Globals
+from unideploy.errors import UnideployError
+from unideploy.exitcodes import ExitCode
+
+# name → "module:attribute"; a command whose module is not installed is simply not offered.
+COMMANDS: dict[str, str] = {
+    "validate": "unideploy.cli.validate_cmd:validate_command",
+    "plan": "unideploy.cli.plan_cmd:plan_command",
+    "schema": "unideploy.cli.schema_cmd:schema_command",
+    "deploy": "unideploy.cli.deploy_cmd:deploy_command",
+    "sandbox": "unideploy.cli.sandbox:sandbox_group",
+    "terraform": "unideploy.cli.terraform_cmd:terraform_group",
+    "lock": "unideploy.cli.lock_cmd:lock_group",
+    "history": "unideploy.cli.history_cmd:history_command",
+    "audit": "unideploy.cli.history_cmd:audit_group",
+    "security": "unideploy.cli.security_cmd:security_group",
+}
+
+LOG = logging.getLogger("unideploy.cli")
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name, target in COMMANDS.items() if _available(target))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None or not _available(target):
+            return None
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+def _available(target: str) -> bool:
+    return importlib.util.find_spec(target.split(":")[0]) is not None
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "--version", prog_name="unideploy")
+@click.option(
+    "--stack",
+    "stack_path",
+    type=click.Path(path_type=Path),
+    envvar="UNIDEPLOY_STACK",
+    metavar="PATH",
+    help="stack.yaml, or the directory holding it (default: ./stack.yaml; env UNIDEPLOY_STACK).",
+)
+@click.option(
+    "--debug", is_flag=True, help="Stream debug logs to stderr (also DEBUG=true in the environment)"
+)
+@click.pass_context
+def cli(ctx: click.Context, stack_path: Path | None, debug: bool) -> None:
+    """Deploy a k3s platform as one honest pipeline, per environment.
+
+    \b
+    preflight → terraform → helm (tiers, needs) → security → tests
+
+    \b
+    Start with:
+      unideploy validate -e development   check stack.yaml and the layered values
+      unideploy plan -e production        show phases, tiers and releases in order
+    Exit codes: 0 ok, 1 failed, 2 usage/config error, 3 changes detected, 130 interrupted.
+    """
+    debug = logsetup.debug_requested(debug)
+    log_path = logsetup.configure(debug)
+    ctx.obj = Globals(stack_path=stack_path, debug=debug, log_path=log_path)
+    LOG.debug("unideploy %s: %s", __version__, " ".join(sys.argv))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code (the console script exits with it)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result: Any = cli.main(args=args, prog_name="unideploy", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        return ExitCode.INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return ExitCode.CONFIG_ERROR
+    except UnideployError as exc:
+        LOG.debug("error", exc_info=True)
+        click.echo(f"error: {exc.render()}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return ExitCode.INTERRUPTED
+    except Exception as exc:
+        LOG.error("unexpected error", exc_info=True)
+        where = logsetup.log_file()
+        click.echo(f"error: unexpected {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"  hint: the traceback is in {where}; please report it", err=True)
+        return ExitCode.FAILED
+    return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def run() -> None:
+    """Console-script entry: exit with main()'s code."""
+    sys.exit(main())
