@@ -28,6 +28,7 @@ from unideploy.engines.terraform import (
 from unideploy.errors import EngineError, SourceLocation
 
 UNKNOWN = "(known after apply)"
+_SHAPES = ("is tuple", "is object", "is list", "is map", "is set")  # says nothing useful
 _NOISE = ("Deprecated flag: -state",)  # we pass -state on purpose: state lives outside the module
 _RULE_AT = re.compile(r"validation rule at (?P<file>[^:\s]+):(?P<line>\d+),(?P<col>\d+)")
 _LOCK_FIELD = re.compile(r"^\s*(ID|Path|Operation|Who|Version|Created|Info):[ \t]*(.*)$", re.M)
@@ -59,7 +60,11 @@ def diagnostics(events: Iterable[Mapping[str, Any]]) -> list[Diagnostic]:
         rng = diag.get("range") or {}
         start = rng.get("start") or {}
         values = (diag.get("snippet") or {}).get("values") or []
-        subject = "; ".join(f"{v.get('traversal', '')} {v.get('statement', '')}" for v in values)
+        subject = "; ".join(
+            f"{v.get('traversal', '')} {v.get('statement', '')}"
+            for v in values
+            if not str(v.get("statement", "")).startswith(_SHAPES)
+        )
         found.append(
             Diagnostic(
                 severity=str(diag.get("severity", "")),
