@@ -6,9 +6,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import helm_python as hp
 import pytest
 from ruamel.yaml import YAML
 
+from unideploy.checks.objects import K8sObject
+from unideploy.checks.registry import Severity, run_checks
 from unideploy.engines.helm import ReleaseSpec, Rendered
 from unideploy.engines.helm_charts import ChartCache
 from unideploy.engines.helm_sdk import SdkHelm
@@ -210,3 +213,27 @@ def test_every_stack_release_uses_a_chart_that_exists() -> None:
         if path is not None:
             assert (ROOT / path / "Chart.yaml").is_file(), release["name"]
             assert release["name"] in RELEASES, release["name"]
+
+
+@pytest.mark.parametrize("chart", ["web-app", "storage", "metallb-config", "cert-issuers"])
+def test_charts_lint_clean(chart: str) -> None:
+    report = hp.lint(ROOT / "helm" / "charts" / chart, strict=True)
+    problems = [m for m in report["messages"] if m["severity"] >= 2]
+    assert problems == [] and report["errors"] in (None, [])
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_rendered_stack_passes_the_security_checks(helm: SdkHelm, environment: str) -> None:
+    objects = [
+        K8sObject(obj, path=release)
+        for release in RELEASES
+        for obj in render(helm, release, environment).manifests
+    ]
+    enforced = environment != "development"
+    blocking = {Severity.CRITICAL, Severity.HIGH} | ({Severity.MEDIUM} if enforced else set())
+    findings = [
+        f"{f.check_id} {f.object}: {f.message}"
+        for f in run_checks(objects)
+        if f.severity in blocking and not f.exempted
+    ]
+    assert findings == []
