@@ -18,8 +18,8 @@ def test_plan_orders_tiers_and_waves(make_stack: Callable[..., Path]) -> None:
     assert [tier.name for tier in plan.tiers] == ["infrastructure", "applications"]
     assert [(r.name, r.wave, r.needs) for r in plan.releases] == [
         ("ingress", 1, ()),
-        ("api", 2, ("edge/ingress",)),
-        ("web", 3, ("api",)),
+        ("api", 1, ("edge/ingress",)),
+        ("web", 2, ("api",)),
     ]
     assert [phase.name for phase in plan.phases] == list(PHASES)
     assert plan.modules[0].vars["environment"] == "production"
@@ -57,3 +57,30 @@ def test_plan_json_is_one_document(
     assert document["environment"] == "development"
     assert [t["name"] for t in document["tiers"]] == ["infrastructure", "applications"]
     assert document["tiers"][1]["releases"][1]["needs"] == ["api"]
+
+
+def test_reference_stack_validates_for_every_environment(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    assert main(["--stack", str(repo), "validate", "-o", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [e["environment"] for e in document["environments"]] == [
+        "development",
+        "staging",
+        "production",
+    ]
+
+
+def test_reference_stack_plans_production_in_the_seed_tier_order() -> None:
+    repo = Path(__file__).resolve().parents[2]
+    plan = build_plan(load_stack(repo), "production")
+    assert [tier.name for tier in plan.tiers] == [
+        "infrastructure",
+        "storage",
+        "monitoring",
+        "applications",
+    ]
+    grafana = next(r for r in plan.releases if r.name == "grafana")
+    assert grafana.needs == ("prometheus", "loki")
+    assert all(tier.releases for tier in plan.tiers)

@@ -46,7 +46,10 @@ def globals_of(ctx: click.Context) -> Globals:
 
 def console(stderr: bool = False) -> Console:
     """A rich console; colour off with NO_COLOR or when not a terminal."""
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    stream = sys.stderr if stderr else sys.stdout
+    # Not a terminal (CI, pipes): plain text, wide enough that nothing is cut.
+    width = None if stream.isatty() else 200
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
 
 
 def output_option(func: F) -> F:

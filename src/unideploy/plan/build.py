@@ -114,7 +114,10 @@ def build_plan(stack: Stack, environment: str, skip: frozenset[str] = frozenset(
     """Plan a deploy of `environment`; `skip` names phases to leave out (e.g. {"terraform"})."""
     stack.environment(environment)
     graph = resolve_needs(stack)
-    waves = _waves(graph)
+    tier_of = {release.key: release.tier for release in stack.file.releases}
+    waves = _waves(
+        {key: tuple(n for n in needs if tier_of[n] == tier_of[key]) for key, needs in graph.items()}
+    )
     by_key = {release.key: release for release in stack.file.releases}
     tiers: list[Tier] = []
     for tier_name in stack.file.tiers:
@@ -172,7 +175,7 @@ def _short(key: str, target_namespace: str, own_namespace: str) -> str:
 
 
 def _waves(graph: Mapping[str, tuple[str, ...]]) -> dict[str, int]:
-    """Depth of each release in the needs graph: 1 for no needs, 1 + deepest need otherwise."""
+    """Depth in the graph of same-tier needs: 1 for none, else 1 + the deepest need's wave."""
     waves: dict[str, int] = {}
     for key in graphlib.TopologicalSorter(graph).static_order():
         waves[key] = 1 + max((waves[need] for need in graph.get(key, ())), default=0)
