@@ -26,6 +26,8 @@ class ReleaseSpec:
     `repo_url`, or an `oci://host/path/name` reference; remote charts must pin `version`.
     `sensitive` lists strings (secret values) that must never appear in messages; values under
     keys that look secret (password, token, ...) are treated the same way without being listed.
+    `atomic` makes Helm wait and roll back (uninstall a first install) on failure; a caller that
+    waits with `readiness.wait_ready` for progress messages sets `atomic=False, wait=False`.
     """
 
     name: str

@@ -57,7 +57,7 @@ class SdkHelm:
         *,
         cache: ChartCache | None = None,
     ) -> None:
-        self.kubeconfig = None if kubeconfig is None else str(kubeconfig)
+        self.kubeconfig = None if kubeconfig is None else str(Path(kubeconfig).expanduser())
         self.context = context
         self.charts = cache if cache is not None else ChartCache()
         self._configs: dict[str, hp.Config] = {}

@@ -74,7 +74,7 @@ def api_client(kubeconfig: Path | str | None, context: str | None = None) -> Api
     """An ApiClient for the kubeconfig file and context (the file's current context when None)."""
     try:
         client = kube_config.new_client_from_config(  # type: ignore[no-untyped-call]
-            config_file=None if kubeconfig is None else str(kubeconfig),
+            config_file=None if kubeconfig is None else str(Path(kubeconfig).expanduser()),
             context=context,
             persist_config=False,
         )
