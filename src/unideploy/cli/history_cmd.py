@@ -138,7 +138,7 @@ def verify_command(
         raise UnideployError(
             f"{log.path}:{result.bad_line}: audit log broken: line {result.bad_line} "
             f"{result.problem}",
-            hint=f"the lines before line {result.bad_line} are intact; restore the log from a backup",
+            hint=f"lines before {result.bad_line} are intact; restore the log from a backup",
         )
     if bad_head:
         raise UnideployError(
