@@ -7,6 +7,7 @@ success, and until a timeout on a pod the sandbox keeps NotReady on purpose.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -214,3 +215,25 @@ def test_an_unreachable_cluster_is_a_retryable_engine_error(tmp_path: Path) -> N
     assert caught.value.retryable is True
     assert '"web"' in caught.value.message and "connection refused" in caught.value.message
     assert "not-a-real-token" not in caught.value.render()
+
+
+@pytest.mark.cluster
+def test_cancelling_a_waiting_install_stops_it_promptly(helm: SdkHelm, namespace: str) -> None:
+    spec = ReleaseSpec(
+        "paused",
+        namespace,
+        WEB_APP,
+        values=values(1, podAnnotations=UNREADY),
+        wait=True,
+        atomic=False,
+        timeout_s=120,
+    )
+    cancel = threading.Event()
+    threading.Timer(2.0, cancel.set).start()
+    started = time.monotonic()
+
+    with pytest.raises(EngineError) as caught:
+        helm.upgrade(spec, cancel=cancel)
+
+    assert time.monotonic() - started < 60
+    assert caught.value.hint is not None and "cancelled" in caught.value.hint
