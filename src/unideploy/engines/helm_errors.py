@@ -90,7 +90,7 @@ def _hint(exc: hp.HelmError, spec: ReleaseSpec, action: str) -> tuple[str, bool]
             f"check that {spec.chart_label!r} exists (repository URL, chart name, pinned version)",
             is_transient(detail),
         )
-    if isinstance(exc, hp.HelmCancelledError):
+    if isinstance(exc, hp.HelmCancelledError) or "context canceled" in detail:
         return ("the run was cancelled; the release may need a rollback", False)
     if "another operation" in detail or "in progress" in detail:
         return (
