@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS runs (
     user        TEXT NOT NULL,
     commit_sha  TEXT,
     dirty       INTEGER,
+    plan_hash   TEXT,
     record      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS runs_by_environment ON runs (environment, run_id);
@@ -113,7 +114,7 @@ class History:
         with self._db() as db:
             db.execute("DELETE FROM runs WHERE run_id = ?", (result.run_id,))
             db.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     result.run_id,
                     result.environment,
@@ -125,6 +126,7 @@ class History:
                     result.user,
                     revision.commit if revision else None,
                     int(revision.dirty) if revision else None,
+                    result.plan_hash,
                     json.dumps(result.to_dict(), default=str),
                 ),
             )

@@ -33,6 +33,7 @@ def _deploy(environment: str, helm_status: Status, revision: int) -> RunResult:
         environment=environment,
         user="alice@laptop",
         revision=StackRevision("a" * 40, dirty=False),
+        plan_hash=f"sha256:plan{revision}",
         flags={"parallel": 4, "skip_tests": True},
     )
 
@@ -50,6 +51,7 @@ def test_record_and_get_round_trip(history: History, tmp_path: Path) -> None:
     assert again == result
     assert again.step("helm/grafana").details["revision"] == 3
     assert again.step("terraform/net").plan_hash == "sha256:net1"
+    assert again.plan_hash == "sha256:plan3"
     assert history.get(result.run_id[:20]).run_id == result.run_id  # a unique prefix is enough
 
 

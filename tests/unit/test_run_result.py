@@ -40,6 +40,7 @@ def _run(status: Status) -> RunResult:
         finished_at=T0 + timedelta(seconds=4),
         user="alice@laptop",
         revision=StackRevision("0123456789abcdef", dirty=True),
+        plan_hash="sha256:plan",
         flags={"parallel": 4, "dry_run": False},
         phases=(phase,),
     )
@@ -52,6 +53,7 @@ def test_round_trip_through_json() -> None:
     assert again.step("helm/grafana").details["revision"] == 7
     assert again.step("helm/grafana").duration == 2.5
     assert str(again.revision) == "0123456789ab+dirty"
+    assert again.plan_hash == "sha256:plan"
 
 
 def test_unknown_step_names_the_known_ones() -> None:

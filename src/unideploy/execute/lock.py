@@ -11,6 +11,7 @@ import fcntl
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -222,11 +223,18 @@ def environment_lock(
     namespace: str = LOCK_NAMESPACE,
     timeout: float = 0.0,
     user: str | None = None,
+    on_lost: Callable[[str], None] | None = None,
 ) -> EnvironmentLock:
-    """Return the lock for `environment`: a Lease when given a kube ApiClient, else a file lock."""
+    """Return the lock for `environment`: a Lease when given a kube ApiClient, else a file lock.
+
+    `on_lost` is called (from the renewal thread) if a held Lease is taken or cannot be renewed;
+    a deploy passes `lambda why: runner.cancel(f"lost the environment lock: {why}")`.
+    """
     identity = holder_identity(run_id, user)
     if kube is None:
         return FileLock(state_dir, environment, identity=identity, timeout=timeout)
     from unideploy.execute.lease import LeaseLock  # imports the kubernetes client only when needed
 
-    return LeaseLock(kube, environment, identity=identity, namespace=namespace, timeout=timeout)
+    return LeaseLock(
+        kube, environment, identity=identity, namespace=namespace, timeout=timeout, on_lost=on_lost
+    )

@@ -246,6 +246,7 @@ class RunResult:
     finished_at: datetime | None = None
     user: str = ""
     revision: StackRevision | None = None
+    plan_hash: str | None = None
     flags: Mapping[str, Any] = field(default_factory=dict)
     phases: tuple[PhaseResult, ...] = ()
 
@@ -299,6 +300,7 @@ class RunResult:
             "duration": round(self.duration, 3),
             "user": self.user,
             "revision": self.revision.to_dict() if self.revision else None,
+            "plan_hash": self.plan_hash,
             "flags": dict(self.flags),
             "phases": [phase.to_dict() for phase in self.phases],
         }
@@ -316,6 +318,7 @@ class RunResult:
             finished_at=_from_iso(data.get("finished_at")),
             user=str(data.get("user", "")),
             revision=StackRevision.from_dict(revision) if revision else None,
+            plan_hash=data.get("plan_hash"),
             flags=dict(data.get("flags") or {}),
             phases=tuple(PhaseResult.from_dict(p) for p in data.get("phases", ())),
         )

@@ -96,6 +96,7 @@ class Runner:
         run_id: str | None = None,
         user: str | None = None,
         revision: StackRevision | None = None,
+        plan_hash: str | None = None,
         flags: Mapping[str, Any] | None = None,
     ) -> RunResult:
         """Run `phases` in order and return the complete record; PlanError if they are malformed."""
@@ -118,6 +119,7 @@ class Runner:
             finished_at=utcnow(),
             user=user if user is not None else local_user(),
             revision=revision,
+            plan_hash=plan_hash,
             flags=dict(flags or {}),
             phases=tuple(done),
         )
