@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import sys
 import textwrap
 import threading
@@ -22,6 +24,8 @@ from unideploy.execute.lock import (
     force_release_file,
     holder_identity,
 )
+from unideploy.execute.runner import Runner
+from unideploy.execute.step import Phase, Step, StepContext
 
 
 def test_two_threads_exactly_one_proceeds(tmp_path: Path) -> None:
@@ -152,3 +156,22 @@ def test_describe_says_since_when_and_how_long_ago() -> None:
     assert holder.describe(now) == "alice@laptop (run 0194), since 14:02:11 UTC (3 min ago)"
     old = LockHolder("bob@ci (run 1)", since=now - timedelta(days=2))
     assert old.describe(now) == "bob@ci (run 1), since 2026-11-24 14:05:11 UTC (2 days ago)"
+
+
+def test_an_interrupted_run_releases_the_lock(tmp_path: Path) -> None:
+    seen: list[str | None] = []
+
+    def slow_apply(ctx: StepContext) -> None:
+        holder = FileLock(tmp_path, "dev", identity="other").holder()
+        seen.append(holder.identity if holder else None)
+        os.kill(os.getpid(), signal.SIGINT)
+        ctx.sleep(30)
+
+    lock = environment_lock("dev", run_id="r7", state_dir=tmp_path, user="ci@runner")
+    with lock:
+        result = Runner().run(
+            [Phase("terraform", (Step("terraform/net", slow_apply),))], environment="dev"
+        )
+    assert seen == ["ci@runner (run r7)"]
+    assert result.exit_code == 130
+    assert FileLock(tmp_path, "dev", identity="other").holder() is None
