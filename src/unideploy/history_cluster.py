@@ -13,7 +13,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from unideploy.errors import EngineError
-from unideploy.execute.lease import ensure_namespace
+from unideploy.execute.lease import ensure_namespace, kcall
 from unideploy.execute.lock import LOCK_NAMESPACE
 from unideploy.execute.result import RunResult
 
@@ -65,13 +65,13 @@ def mirror_run(
     name = configmap_name(result.run_id)
     try:
         try:
-            core.create_namespaced_config_map(namespace, body, _preload_content=False)
+            kcall(core.create_namespaced_config_map, namespace, body)
         except ApiException as exc:
             if exc.status == 404:
                 ensure_namespace(api, namespace)
-                core.create_namespaced_config_map(namespace, body, _preload_content=False)
+                kcall(core.create_namespaced_config_map, namespace, body)
             elif exc.status == 409:
-                core.replace_namespaced_config_map(name, namespace, body, _preload_content=False)
+                kcall(core.replace_namespaced_config_map, name, namespace, body)
             else:
                 raise
         return _prune(core, namespace, result.environment, keep)
@@ -85,9 +85,7 @@ def mirror_run(
 
 def _list(core: Any, namespace: str, environment: str | None) -> list[dict[str, Any]]:
     selector = RUN_LABEL + (f",{ENV_LABEL}={environment}" if environment else "")
-    resp = core.list_namespaced_config_map(
-        namespace, label_selector=selector, _preload_content=False
-    )
+    resp = kcall(core.list_namespaced_config_map, namespace, label_selector=selector)
     items: list[dict[str, Any]] = json.loads(resp.data).get("items", [])
     return sorted(items, key=lambda item: item["metadata"]["labels"][RUN_LABEL])
 
@@ -97,7 +95,7 @@ def _prune(core: Any, namespace: str, environment: str, keep: int) -> list[str]:
     doomed = [item["metadata"]["name"] for item in items[: max(0, len(items) - keep)]]
     for name in doomed:
         try:
-            core.delete_namespaced_config_map(name, namespace, _preload_content=False)
+            kcall(core.delete_namespaced_config_map, name, namespace)
         except ApiException as exc:
             if exc.status != 404:
                 raise

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import urllib3
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
@@ -25,27 +26,30 @@ from unideploy.execute.result import utcnow
 
 log = logging.getLogger(__name__)
 MANAGED = {"app.kubernetes.io/managed-by": "unideploy"}
+REQUEST_TIMEOUT = (5.0, 30.0)  # connect, read: a hung apiserver must not hang a deploy
 
 
 def api_client(kubeconfig: Path | str, context: str | None = None) -> client.ApiClient:
     """Return a kubernetes ApiClient for `kubeconfig` (and `context`, if given)."""
     try:
-        api: client.ApiClient = config.new_client_from_config(  # type: ignore[no-untyped-call]
-            config_file=str(kubeconfig), context=context
+        settings = client.Configuration()
+        config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=str(kubeconfig), context=context, client_configuration=settings
         )
-        return api
     except (config.ConfigException, OSError) as exc:
         raise EngineError(
             f"cannot use kubeconfig {kubeconfig}: {exc}",
             hint="check the path and the context name (kubectl config get-contexts)",
         ) from exc
+    settings.retries = 1  # fail fast on a dead apiserver; callers decide about retrying
+    return client.ApiClient(settings)
 
 
 def ensure_namespace(api: client.ApiClient, namespace: str) -> None:
     """Create `namespace` if it does not exist yet."""
     core: Any = client.CoreV1Api(api)  # Any: we send plain dicts and read raw JSON
     try:
-        core.read_namespace(namespace, _preload_content=False)
+        kcall(core.read_namespace, namespace)
         return
     except ApiException as exc:
         if exc.status != 404:
@@ -56,16 +60,31 @@ def ensure_namespace(api: client.ApiClient, namespace: str) -> None:
         "metadata": {"name": namespace, "labels": MANAGED},
     }
     try:
-        core.create_namespace(body, _preload_content=False)
+        kcall(core.create_namespace, body)
     except ApiException as exc:
         if exc.status != 409:
             raise _api_error(exc, f"create namespace {namespace}") from exc
 
 
+def kcall(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a kubernetes client method for raw JSON, with timeouts.
+
+    An unreachable apiserver becomes ApiException(status=0), handled like any other API failure.
+    """
+    try:
+        return method(*args, _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs)
+    except urllib3.exceptions.HTTPError as exc:
+        detail = str(getattr(exc, "reason", None) or exc).rsplit(": ", 1)[-1].strip("\"')")
+        raise ApiException(status=0, reason=f"cannot reach the apiserver: {detail}") from exc
+
+
 def _api_error(exc: ApiException, doing: str) -> EngineError:
     retryable = exc.status in (0, 429, 500, 502, 503, 504)
     hint = "check RBAC for leases in the lock namespace" if exc.status == 403 else None
-    return EngineError(f"cannot {doing}: {exc.status} {exc.reason}", hint=hint, retryable=retryable)
+    if exc.status == 0:
+        hint = "is the cluster up? `unideploy sandbox status` for the local one"
+    what = exc.reason if exc.status == 0 else f"{exc.status} {exc.reason}"
+    return EngineError(f"cannot {doing}: {what}", hint=hint, retryable=retryable)
 
 
 def _micro(moment: datetime) -> str:
@@ -127,9 +146,7 @@ class LeaseLock(EnvironmentLock):
     def read(self) -> dict[str, Any] | None:
         """Return the Lease as JSON, or None if it does not exist."""
         try:
-            resp = self._leases.read_namespaced_lease(
-                self.name, self.namespace, _preload_content=False
-            )
+            resp = kcall(self._leases.read_namespaced_lease, self.name, self.namespace)
         except ApiException as exc:
             if exc.status == 404:
                 return None
@@ -224,9 +241,7 @@ class LeaseLock(EnvironmentLock):
             if lease is None:
                 self._create(body)
             else:
-                self._leases.replace_namespaced_lease(
-                    self.name, self.namespace, body, _preload_content=False
-                )
+                kcall(self._leases.replace_namespaced_lease, self.name, self.namespace, body)
         except ApiException as exc:
             if exc.status == 409:
                 return False
@@ -235,12 +250,12 @@ class LeaseLock(EnvironmentLock):
 
     def _create(self, body: dict[str, Any]) -> None:
         try:
-            self._leases.create_namespaced_lease(self.namespace, body, _preload_content=False)
+            kcall(self._leases.create_namespaced_lease, self.namespace, body)
         except ApiException as exc:
             if exc.status != 404:  # 404 on create: the namespace does not exist yet
                 raise
             ensure_namespace(self._api, self.namespace)
-            self._leases.create_namespaced_lease(self.namespace, body, _preload_content=False)
+            kcall(self._leases.create_namespaced_lease, self.namespace, body)
 
     def _start_renewing(self) -> None:
         self._stop.clear()
@@ -263,6 +278,8 @@ class LeaseLock(EnvironmentLock):
                     last_ok = time.monotonic()
             except EngineError as exc:
                 log.warning("lock renewal failed: %s", exc.message)
+            except Exception:
+                log.exception("lock renewal failed unexpectedly")
             if time.monotonic() - last_ok > self.duration:
                 self._lose(f"not renewed for {self.duration} s")
                 return
