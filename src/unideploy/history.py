@@ -8,16 +8,20 @@ mirror lives in history_cluster.py; the tamper-evident audit log in audit.py.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from unideploy.engines.process import run
 from unideploy.errors import EngineError, UnideployError
+from unideploy.execute.lock import LOCK_NAMESPACE
 from unideploy.execute.result import RunResult, StackRevision, Status, StepResult
 
+log = logging.getLogger(__name__)
 STATE_DIR = ".unideploy"
 SCHEMA_VERSION = 1
 OK_STATUSES = (Status.SUCCEEDED, Status.CHANGED, Status.UNCHANGED, Status.WARNED)
@@ -209,3 +213,29 @@ class History:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+def save_run(
+    result: RunResult,
+    *,
+    state_dir: Path,
+    kube: Any = None,
+    namespace: str = LOCK_NAMESPACE,
+    keep: int = 20,
+) -> list[str]:
+    """Record a finished run locally and, given a kube ApiClient, mirror it to the cluster.
+
+    A local failure raises (the record matters); a failed mirror is returned as a warning, so a
+    cluster that went away during the run never hides the run's own outcome.
+    """
+    History(Path(state_dir) / "history.db").record(result)
+    if kube is None:
+        return []
+    from unideploy.history_cluster import mirror_run  # the kubernetes client only when needed
+
+    try:
+        mirror_run(kube, result, namespace=namespace, keep=keep)
+    except EngineError as exc:
+        log.warning("run %s not mirrored: %s", result.run_id, exc.message)
+        return [f"run not mirrored to the cluster: {exc.message}"]
+    return []

@@ -25,6 +25,7 @@ from unideploy.execute.lease import LeaseLock, api_client
 from unideploy.execute.lock import environment_lock, holder_identity
 from unideploy.execute.runner import Runner, RunOptions
 from unideploy.execute.step import Phase, Step
+from unideploy.history import History, save_run
 from unideploy.history_cluster import cluster_runs, configmap_name, mirror_run
 
 pytestmark = pytest.mark.cluster
@@ -185,3 +186,13 @@ def test_runs_are_mirrored_and_only_the_newest_kept(api: Any, lock_ns: str) -> N
     cm = core.read_namespaced_config_map(configmap_name(dev[2]), lock_ns)
     assert cm.metadata.labels["unideploy.io/run"] == dev[2]
     assert json.loads(cm.data["run.json"])["run_id"] == dev[2]
+
+
+def test_save_run_records_locally_and_mirrors(api: Any, lock_ns: str, tmp_path: Path) -> None:
+    result = Runner(RunOptions(handle_signals=False)).run(
+        [Phase("helm", (Step("helm/app", lambda c: None),))], environment="staging"
+    )
+    assert save_run(result, state_dir=tmp_path, kube=api, namespace=lock_ns) == []
+    assert History(tmp_path / "history.db").get(result.run_id) == result
+    mirrored = cluster_runs(api, namespace=lock_ns, environment="staging")
+    assert [r.run_id for r in mirrored] == [result.run_id]

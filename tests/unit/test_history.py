@@ -11,7 +11,7 @@ from unideploy.errors import UnideployError
 from unideploy.execute.result import RunResult, StackRevision, Status
 from unideploy.execute.runner import Runner, RunOptions
 from unideploy.execute.step import Outcome, Phase, Step
-from unideploy.history import History, stack_revision
+from unideploy.history import History, save_run, stack_revision
 
 
 def _deploy(environment: str, helm_status: Status, revision: int) -> RunResult:
@@ -110,3 +110,9 @@ def test_stack_revision_reads_commit_and_dirty_flag(tmp_path: Path) -> None:
     assert stack_revision(tmp_path) == StackRevision(head, dirty=False)
     (tmp_path / "stack.yaml").write_text("name: changed\n")
     assert stack_revision(tmp_path) == StackRevision(head, dirty=True)
+
+
+def test_save_run_without_a_cluster_records_locally(tmp_path: Path) -> None:
+    result = _deploy("dev", Status.CHANGED, 1)
+    assert save_run(result, state_dir=tmp_path) == []
+    assert History(tmp_path / "history.db").get(result.run_id) == result
