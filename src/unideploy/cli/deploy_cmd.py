@@ -1,0 +1,111 @@
+"""`unideploy deploy`: the whole pipeline for one environment (the seed's deploy-unified.sh).
+
+Thin: parse flags → service.deploy → progress on stderr, summary table, or one JSON document.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from unideploy.cli.common import (
+    console,
+    emit_json,
+    environment_option,
+    globals_of,
+    output_option,
+    values_options,
+)
+from unideploy.cli.progress import ProgressPrinter, summary_table
+from unideploy.service.deploy import DeployRequest, deploy
+
+
+@click.command("deploy")
+@environment_option()
+@click.option("--dry-run", is_flag=True, help="Plan everything, change nothing.")
+@click.option("--skip-terraform", is_flag=True, help="Leave out the terraform phase.")
+@click.option(
+    "--skip-helm", "--skip-helmfile", "skip_helm", is_flag=True, help="Leave out the helm phase."
+)
+@click.option("--skip-security", is_flag=True, help="Leave out the security phase.")
+@click.option("--skip-tests", is_flag=True, help="Leave out the integration tests.")
+@click.option(
+    "--parallel",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Independent steps run at once.",
+)
+@click.option(
+    "--continue-on-error",
+    is_flag=True,
+    help="After a failure, skip only the steps that depend on it (default: stop).",
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait this long for the environment lock instead of failing at once.",
+)
+@values_options
+@output_option
+@click.pass_context
+def deploy_command(
+    ctx: click.Context,
+    environment: str,
+    dry_run: bool,
+    skip_terraform: bool,
+    skip_helm: bool,
+    skip_security: bool,
+    skip_tests: bool,
+    parallel: int,
+    continue_on_error: bool,
+    lock_timeout: float,
+    values_files: tuple[Path, ...],
+    sets: tuple[str, ...],
+    output: str,
+) -> int:
+    """Deploy one environment: preflight → terraform → helm tiers → security → tests.
+
+    \b
+    Exit 0 when every phase succeeded, 1 when one failed (later phases are not run),
+    2 for configuration errors (nothing changed), 130 when interrupted.
+
+    Examples:
+      unideploy deploy -e development
+      unideploy deploy -e staging --skip-terraform --debug
+      unideploy deploy -e production --dry-run -o json
+    """
+    skip = {
+        name
+        for name, flag in (
+            ("terraform", skip_terraform),
+            ("helm", skip_helm),
+            ("security", skip_security),
+            ("tests", skip_tests),
+        )
+        if flag
+    }
+    request = DeployRequest(
+        environment=environment,
+        dry_run=dry_run,
+        skip=frozenset(skip),
+        parallel=parallel,
+        continue_on_error=continue_on_error,
+        lock_timeout=lock_timeout,
+        values_files=values_files,
+        sets=sets,
+    )
+    err = console(stderr=True)
+    quiet = os.environ.get("UNIDEPLOY_QUIET") == "1"
+    listeners = [] if quiet else [ProgressPrinter(err)]
+    result = deploy(globals_of(ctx).stack(), request, listeners)
+    if output == "json":
+        emit_json(result.to_dict())
+    else:
+        err.print(summary_table(result))
+    return int(result.exit_code)

@@ -1,0 +1,1 @@
+"""The pipeline's phases: each turns part of a Plan into runner Steps that call the engines."""

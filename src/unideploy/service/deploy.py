@@ -1,0 +1,155 @@
+"""The deploy use case: validate, plan, lock the environment, run the phases, record the run.
+
+Everything that can be refused is refused before the lock is taken (config errors) or before the
+runner starts (the lock). The run is recorded in history and the audit log whatever its outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unideploy.audit import AuditLog, audit_listener
+from unideploy.config.layering import load_environment_values
+from unideploy.config.stack import Stack
+from unideploy.config.validate import validate_environment
+from unideploy.errors import EngineError
+from unideploy.execute.events import Listener
+from unideploy.execute.lock import environment_lock
+from unideploy.execute.phases.context import ClusterTarget, PipelineContext
+from unideploy.execute.pipeline import build_phases, needs_cluster
+from unideploy.execute.result import RunResult, new_run_id
+from unideploy.execute.retry import RetryPolicy
+from unideploy.execute.runner import Runner, RunOptions
+from unideploy.history import History, stack_revision
+from unideploy.plan.build import build_plan
+
+LOG = logging.getLogger("unideploy.deploy")
+
+
+@dataclass(frozen=True)
+class DeployRequest:
+    """What the user asked for."""
+
+    environment: str
+    dry_run: bool = False
+    skip: frozenset[str] = frozenset()
+    parallel: int = 4
+    continue_on_error: bool = False
+    lock_timeout: float = 0.0
+    values_files: tuple[Path, ...] = ()
+    sets: tuple[str, ...] = ()
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def flags(self) -> dict[str, Any]:
+        """The flags as recorded in history and the audit log."""
+        return {
+            "dry_run": self.dry_run,
+            "skip": sorted(self.skip),
+            "parallel": self.parallel,
+            "continue_on_error": self.continue_on_error,
+            "values_files": [str(p) for p in self.values_files],
+            "sets": [s.split("=", 1)[0] + "=…" for s in self.sets],
+        }
+
+
+def pipeline_context(stack: Stack, request: DeployRequest) -> PipelineContext:
+    """Plan the run and wire the engines for the environment's cluster (created lazily)."""
+    validate_environment(stack, request.environment, request.values_files, request.sets)
+    env_values = load_environment_values(
+        stack, request.environment, request.values_files, request.sets
+    )
+    plan = build_plan(stack, request.environment, request.skip)
+    env = stack.environment(request.environment)
+    kubeconfig = stack.resolve(env.cluster.kubeconfig) if env.cluster.kubeconfig else None
+    cluster = ClusterTarget(kubeconfig, env.cluster.context)
+    tf = stack.file.terraform
+
+    def make_terraform() -> Any:
+        from unideploy.engines.terraform import terraform_engine
+
+        mirror = stack.resolve(tf.plugin_mirror) if tf.plugin_mirror else None
+        binary = stack.resolve(tf.binary) if tf.binary else None
+        return terraform_engine(tf.engine.value, plugin_mirror=mirror, binary=binary)
+
+    def make_helm() -> Any:
+        from unideploy.engines.helm_sdk import SdkHelm
+
+        return SdkHelm(cluster.kubeconfig, cluster.context)
+
+    def make_kube() -> Any:
+        from unideploy.engines.kube import api_client
+
+        return api_client(cluster.kubeconfig, cluster.context)
+
+    return PipelineContext(
+        stack=stack,
+        plan=plan,
+        env_values=env_values,
+        cluster=cluster,
+        dry_run=request.dry_run,
+        make_terraform=make_terraform,
+        make_helm=make_helm,
+        make_kube=make_kube,
+    )
+
+
+def deploy(stack: Stack, request: DeployRequest, listeners: Iterable[Listener] = ()) -> RunResult:
+    """Run the whole pipeline for one environment and return its record."""
+    ctx = pipeline_context(stack, request)
+    run_id = new_run_id()
+    audit = AuditLog.for_stack(stack.root)
+    kube = _lock_client(ctx, request)
+    lock = environment_lock(
+        request.environment,
+        run_id=run_id,
+        state_dir=stack.state_dir,
+        kube=kube,
+        timeout=request.lock_timeout,
+    )
+    with lock:
+        phases = build_phases(ctx, request.skip)
+        options = RunOptions(
+            parallel=request.parallel,
+            continue_on_error=request.continue_on_error,
+            retry=request.retry,
+        )
+        runner = Runner(options, listeners=[*listeners, audit_listener(audit)])
+        result = runner.run(
+            phases,
+            environment=request.environment,
+            run_id=run_id,
+            revision=stack_revision(stack.root),
+            flags=request.flags(),
+        )
+    History.for_stack(stack.root).record(result)
+    if kube is not None:
+        _mirror(kube, result)
+    return result
+
+
+def _lock_client(ctx: PipelineContext, request: DeployRequest) -> Any:
+    """A kube client for the Lease when the cluster is reachable; None means a local file lock."""
+    if request.dry_run or ctx.cluster.kubeconfig is None and not needs_cluster(ctx, request.skip):
+        return None
+    from unideploy.engines.kube_access import server_version
+
+    try:
+        client = ctx.kube()
+        server_version(client)
+    except EngineError as exc:
+        LOG.warning("cluster not reachable for the environment lock, using a local lock: %s", exc)
+        return None
+    return client
+
+
+def _mirror(kube: Any, result: RunResult) -> None:
+    from unideploy.history_cluster import mirror_run
+
+    try:
+        mirror_run(kube, result)
+    except Exception as exc:  # a record that cannot be mirrored must not fail the run
+        LOG.warning("run %s not mirrored to the cluster: %s", result.run_id, exc)
