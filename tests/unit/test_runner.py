@@ -85,11 +85,11 @@ def test_parallelism_bound_is_observed() -> None:
         with lock:
             active += 1
             peak = max(peak, active)
-        time.sleep(0.05)
+        time.sleep(0.15)
         with lock:
             active -= 1
 
-    steps = tuple(Step(f"helm/r{i}", action) for i in range(10))
+    steps = tuple(Step(f"helm/r{i}", action) for i in range(7))
     result = Runner(quick(parallel=3)).run([Phase("helm", steps)], environment="dev")
     assert result.status is Status.SUCCEEDED
     assert peak == 3

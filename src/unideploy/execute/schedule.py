@@ -97,8 +97,8 @@ def run_phase(phase: Phase, state: RunState, finish: Callable[[StepResult], None
         progressed = _start_ready(phase, steps, waiting, running, reports, state, decide)
         if progressed:
             continue
-        if not running:
-            continue
+        if not running:  # every ready step was started or skipped: something must be running
+            raise RuntimeError(f'scheduler stalled in phase "{phase.name}" (a bug; please report)')
         _wait_for_reports(phase, running, reports, state, decide)
 
 
