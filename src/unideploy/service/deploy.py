@@ -111,6 +111,7 @@ def deploy(stack: Stack, request: DeployRequest, listeners: Iterable[Listener] =
         timeout=request.lock_timeout,
     )
     with lock:
+        _load_engines(ctx, request)
         phases = build_phases(ctx, request.skip)
         options = RunOptions(
             parallel=request.parallel,
@@ -129,6 +130,18 @@ def deploy(stack: Stack, request: DeployRequest, listeners: Iterable[Listener] =
     if kube is not None:
         _mirror(kube, result)
     return result
+
+
+def _load_engines(ctx: PipelineContext, request: DeployRequest) -> None:
+    """Load the engines in the main thread, before the runner takes SIGINT/SIGTERM.
+
+    Terraform and Helm load Go runtimes that install their own signal handlers; loaded first,
+    the runner's handlers go on top and an interrupt reaches the runner.
+    """
+    if ctx.plan.modules and "terraform" not in request.skip:
+        ctx.terraform()
+    if ctx.plan.releases and "helm" not in request.skip:
+        ctx.helm()
 
 
 def _lock_client(ctx: PipelineContext, request: DeployRequest) -> Any:
