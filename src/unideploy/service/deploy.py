@@ -146,7 +146,7 @@ def _load_engines(ctx: PipelineContext, request: DeployRequest) -> None:
 
 def _lock_client(ctx: PipelineContext, request: DeployRequest) -> Any:
     """A kube client for the Lease when the cluster is reachable; None means a local file lock."""
-    if request.dry_run or ctx.cluster.kubeconfig is None and not needs_cluster(ctx, request.skip):
+    if request.dry_run or (ctx.cluster.kubeconfig is None and not needs_cluster(ctx, request.skip)):
         return None
     from unideploy.engines.kube_access import server_version
 
