@@ -135,14 +135,12 @@ class Verdict:
 
     def summary(self) -> str:
         """One line naming what blocks, most frequent check first."""
+        env = self.policy.environment or "this scan"
         if self.passed:
-            return f"security gate passed for {self.policy.environment} ({self.reported} reported)"
+            return f"security gate passed for {env} ({self.reported} reported)"
         counts = Counter(f.check_id for f in self.blocking).most_common(5)
         listed = ", ".join(f"{cid} x{n}" if n > 1 else cid for cid, n in counts)
-        return (
-            f"security gate refused {self.policy.environment}: "
-            f"{len(self.blocking)} blocking finding(s) ({listed})"
-        )
+        return f"security gate refused {env}: {len(self.blocking)} blocking finding(s) ({listed})"
 
     def raise_if_blocked(self) -> None:
         """Raise GateError when something blocks (the deploy phase calls this)."""

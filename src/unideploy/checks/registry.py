@@ -233,9 +233,10 @@ def exemptions_of(obj: K8sObject) -> tuple[frozenset[str], str | None]:
 def apply_exemptions(findings: Iterable[Finding], objects: Sequence[K8sObject]) -> list[Finding]:
     """Mark findings exempted by their object's annotations; exemptions need a reason."""
     by_ref = {obj.ref: obj for obj in objects}
+    by_place = {(obj.ref, obj.path, obj.line): obj for obj in objects}
     out: list[Finding] = []
     for found in findings:
-        obj = by_ref.get(found.object)
+        obj = by_place.get((found.object, found.path, found.line)) or by_ref.get(found.object)
         ids, reason = exemptions_of(obj) if obj is not None else (frozenset(), None)
         if found.check_id not in ids:
             out.append(found)

@@ -45,7 +45,6 @@ def _uri(path: str, base: Path | None) -> str:
 def _rule(check: Check) -> dict[str, Any]:
     return {
         "id": check.id,
-        "name": check.title,
         "shortDescription": {"text": check.title},
         "fullDescription": {"text": check.rationale},
         "defaultConfiguration": {"level": LEVEL[check.severity]},
