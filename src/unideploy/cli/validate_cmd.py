@@ -17,18 +17,29 @@ from unideploy.cli.common import (
     output_option,
     values_options,
 )
+from unideploy.cli.progress import ProgressPrinter
+from unideploy.config.stack import Stack
 from unideploy.config.validate import validate_environment
 from unideploy.exitcodes import ExitCode
+from unideploy.service.deploy import DeployRequest
+from unideploy.service.preflight import pre_deployment
 
 
 @click.command("validate")
 @environment_option(required=False)
+@click.option(
+    "--pre-deployment",
+    is_flag=True,
+    help="Also run a deploy's preflight checks: engines, cluster and version skew, Terraform "
+    "state locks, namespaces, RBAC. Changes nothing.",
+)
 @values_options
 @output_option
 @click.pass_context
 def validate_command(
     ctx: click.Context,
     environment: str | None,
+    pre_deployment: bool,
     values_files: tuple[Path, ...],
     sets: tuple[str, ...],
     output: str,
@@ -39,10 +50,13 @@ def validate_command(
     Examples:
       unideploy validate -e development
       unideploy validate -e production --set global.replicas.min=4 -o json
+      unideploy validate -e development --pre-deployment
     """
     stack = globals_of(ctx).stack()
     names = [environment] if environment else list(stack.file.environments)
     reports = [validate_environment(stack, name, values_files, sets) for name in names]
+    if pre_deployment:
+        return _pre_deployment(stack, names, values_files, sets, output)
     if output == "json":
         emit_json(
             {"stack": stack.shown(stack.path), "environments": [r.to_dict() for r in reports]}
@@ -60,3 +74,21 @@ def validate_command(
             shown = ", ".join(report.pending_terraform_references)
             out.print(f"  resolved at deploy time from Terraform outputs: {shown}")
     return ExitCode.OK
+
+
+def _pre_deployment(
+    stack: Stack,
+    names: list[str],
+    values_files: tuple[Path, ...],
+    sets: tuple[str, ...],
+    output: str,
+) -> int:
+    err = console(stderr=True)
+    listeners = [] if output == "json" else [ProgressPrinter(err)]
+    results = [
+        pre_deployment(stack, DeployRequest(name, values_files=values_files, sets=sets), listeners)
+        for name in names
+    ]
+    if output == "json":
+        emit_json({"environments": [result.to_dict() for result in results]})
+    return max(int(result.exit_code) for result in results)

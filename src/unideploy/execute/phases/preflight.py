@@ -105,10 +105,18 @@ def _terraform_state(ctx: PipelineContext) -> Outcome:
 
 
 def _cluster(ctx: PipelineContext, needs_cluster: bool) -> Outcome:
+    status = Status.FAILED if needs_cluster else Status.WARNED
+    kubeconfig = ctx.cluster.kubeconfig
+    if kubeconfig is not None and not kubeconfig.exists():
+        hint = (
+            " (start the local one with `unideploy sandbox up`)"
+            if "sandbox" in str(kubeconfig)
+            else ""
+        )
+        return Outcome(status, f"kubeconfig {kubeconfig} does not exist{hint}")
     try:
         version = kube_access.server_version(ctx.kube())
     except EngineError as exc:
-        status = Status.FAILED if needs_cluster else Status.WARNED
         why = f"{ctx.cluster.describe()}: {exc.message}"
         if not needs_cluster:
             why += " (not needed by this run)"
