@@ -24,7 +24,7 @@ from unideploy.execute.pipeline import build_phases, needs_cluster
 from unideploy.execute.result import RunResult, new_run_id
 from unideploy.execute.retry import RetryPolicy
 from unideploy.execute.runner import Runner, RunOptions
-from unideploy.history import History, stack_revision
+from unideploy.history import save_run, stack_revision
 from unideploy.plan.build import build_plan
 
 LOG = logging.getLogger("unideploy.deploy")
@@ -126,9 +126,8 @@ def deploy(stack: Stack, request: DeployRequest, listeners: Iterable[Listener] =
             revision=stack_revision(stack.root),
             flags=request.flags(),
         )
-    History.for_stack(stack.root).record(result)
-    if kube is not None:
-        _mirror(kube, result)
+    for warning in save_run(result, state_dir=stack.state_dir, kube=kube):
+        LOG.warning(warning)
     return result
 
 
@@ -157,12 +156,3 @@ def _lock_client(ctx: PipelineContext, request: DeployRequest) -> Any:
         LOG.warning("cluster not reachable for the environment lock, using a local lock: %s", exc)
         return None
     return client
-
-
-def _mirror(kube: Any, result: RunResult) -> None:
-    from unideploy.history_cluster import mirror_run
-
-    try:
-        mirror_run(kube, result)
-    except Exception as exc:  # a record that cannot be mirrored must not fail the run
-        LOG.warning("run %s not mirrored to the cluster: %s", result.run_id, exc)
