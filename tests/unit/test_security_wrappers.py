@@ -1,0 +1,75 @@
+"""The seed's security script paths run the CLI, pass exit codes on, accept the seed's flags."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from tests.checks.tlskit import make_ca, make_leaf
+
+from unideploy.engines.process import run
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ROOT / "scripts" / "security"
+FIXTURES = ROOT / "tests" / "checks"
+
+
+def script(name: str, *args: str, cwd: Path) -> tuple[int, str, str]:
+    done = run([sys.executable, str(SCRIPTS / name), *args], cwd=cwd, timeout=120)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_policy_script_scans_relative_paths_from_the_callers_directory() -> None:
+    code, out, _ = script(
+        "security-policy-compliance-checks.py",
+        "--manifests",
+        "UD-K8S-010",
+        "--output",
+        "json",
+        cwd=FIXTURES,
+    )
+    assert code == 1
+    assert any(f["check_id"] == "UD-K8S-010" for f in json.loads(out)["findings"])
+
+
+def test_policy_script_without_manifests_names_the_stack_hook() -> None:
+    code, _, err = script("security-policy-compliance-checks.py", "-e", "staging", cwd=ROOT)
+    assert code == 2
+    assert "security scan -e ENV needs the stack's rendered manifests" in err
+
+
+def test_tls_script_accepts_check_all() -> None:
+    code, _, err = script("tls-configuration-validation.py", "--check-all", cwd=ROOT)
+    assert code == 2
+    assert "security tls -e ENV" in err
+    assert "unrecognized arguments" not in err
+
+
+def test_expiry_script_check_expiry_on_files(tmp_path: Path) -> None:
+    ca = make_ca(tmp_path)
+    leaf = make_leaf(tmp_path, "leaf", ca=ca, days_left=12.5)
+    code, out, _ = script(
+        "certificate-expiry-monitoring.py",
+        "--check-expiry",
+        "--file",
+        leaf.cert_path.name,
+        "--output",
+        "json",
+        cwd=tmp_path,
+    )
+    (cert,) = json.loads(out)["certificates"]
+    assert (code, cert["status"], cert["days_left"]) == (0, "warning", 12)
+    code, out, _ = script(
+        "certificate-expiry-monitoring.py", "--file", "leaf.crt", "--metrics", cwd=tmp_path
+    )
+    assert code == 0
+    assert "x509_cert_expires_in_seconds{" in out
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SCRIPTS.glob("*.py")))
+def test_scripts_teach_their_flags(name: str) -> None:
+    code, out, _ = script(name, "--help", cwd=ROOT)
+    assert code == 0
+    assert "usage:" in out
