@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.integration.terraform_support import FIXTURES, MODULES, state_document, workspace
@@ -12,7 +13,7 @@ from unideploy.engines.terraform_config import CliConfig
 from unideploy.engines.terraform_libtf import LibTerraformEngine
 from unideploy.errors import EngineError
 
-EXPECTED_OUTPUTS = {
+EXPECTED_OUTPUTS: dict[str, dict[str, Any]] = {
     "k3s-cluster": {"cluster_name": "homelab-development", "server_count": 1, "agent_count": 1},
     "networking": {
         "metallb_addresses": ["192.168.1.200-192.168.1.210"],
