@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,36 @@ def test_init_is_cached_until_module_sources_change(
     assert engine.init(ws) is True
     plan = engine.plan(ws, {"environment": "development"})  # the new module is installed
     assert plan.add == 2
+    assert (ws.data_dir / "modules" / "modules.json").is_file()  # TF_DATA_DIR is ours
+    assert not (ws.module_dir / ".terraform").exists()
+
+
+def test_a_plan_never_touches_the_state_file(engine: TerraformEngine, tmp_path: Path) -> None:
+    ws = workspace(tmp_path, MODULES / "storage")
+    engine.plan(ws, {"environment": "development"})
+    assert not ws.state_file.exists()
+    engine.apply(engine.plan(ws, {"environment": "development"}))
+    before = (ws.state_file.read_bytes(), ws.state_file.stat().st_mtime_ns)
+    changed = engine.plan(ws, {"environment": "production"})
+    assert [(r.address, r.action) for r in changed.resources] == [
+        ("terraform_data.storage", "update")
+    ]
+    assert (ws.state_file.read_bytes(), ws.state_file.stat().st_mtime_ns) == before
+
+
+def test_modules_planned_in_parallel_each_use_their_own_state_and_config(
+    engine: TerraformEngine, tmp_path: Path
+) -> None:
+    spaces = [workspace(tmp_path, MODULES / name) for name in sorted(EXPECTED_OUTPUTS)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        plans = list(pool.map(lambda ws: engine.plan(ws, {"environment": "development"}), spaces))
+        list(pool.map(engine.apply, plans))
+    for ws, plan in zip(spaces, plans, strict=True):
+        assert plan.workspace == ws
+        assert [r.address.split(".")[0] for r in plan.resources] == ["terraform_data"]
+        resources = state_document(ws)["resources"]
+        assert [r["name"] for r in resources] == [plan.resources[0].address.split(".")[1]]
+        assert (ws.state_dir / "terraform.rc").is_file()
 
 
 def test_sensitive_values_never_reach_summaries_but_callers_can_read_outputs(
