@@ -44,6 +44,17 @@ from unideploy.service.deploy import DeployRequest, deploy
     help="After a failure, skip only the steps that depend on it (default: stop).",
 )
 @click.option(
+    "--incremental",
+    is_flag=True,
+    help="Skip releases whose chart, values and target version are unchanged since their last "
+    "successful deploy and whose objects are all present.",
+)
+@click.option(
+    "--recover-pending",
+    is_flag=True,
+    help="Roll back releases stuck in pending-install/upgrade/rollback before deploying them.",
+)
+@click.option(
     "--lock-timeout",
     type=click.FloatRange(0),
     default=0,
@@ -64,6 +75,8 @@ def deploy_command(
     skip_tests: bool,
     parallel: int,
     continue_on_error: bool,
+    incremental: bool,
+    recover_pending: bool,
     lock_timeout: float,
     values_files: tuple[Path, ...],
     sets: tuple[str, ...],
@@ -96,6 +109,8 @@ def deploy_command(
         skip=frozenset(skip),
         parallel=parallel,
         continue_on_error=continue_on_error,
+        incremental=incremental,
+        recover_pending=recover_pending,
         lock_timeout=lock_timeout,
         values_files=values_files,
         sets=sets,

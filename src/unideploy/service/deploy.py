@@ -7,7 +7,7 @@ runner starts (the lock). The run is recorded in history and the audit log whate
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from unideploy.execute.pipeline import build_phases, needs_cluster
 from unideploy.execute.result import RunResult, new_run_id
 from unideploy.execute.retry import RetryPolicy
 from unideploy.execute.runner import Runner, RunOptions
-from unideploy.history import save_run, stack_revision
+from unideploy.history import History, save_run, stack_revision
 from unideploy.plan.build import build_plan
 
 LOG = logging.getLogger("unideploy.deploy")
@@ -39,6 +39,8 @@ class DeployRequest:
     skip: frozenset[str] = frozenset()
     parallel: int = 4
     continue_on_error: bool = False
+    incremental: bool = False
+    recover_pending: bool = False
     lock_timeout: float = 0.0
     values_files: tuple[Path, ...] = ()
     sets: tuple[str, ...] = ()
@@ -51,6 +53,8 @@ class DeployRequest:
             "skip": sorted(self.skip),
             "parallel": self.parallel,
             "continue_on_error": self.continue_on_error,
+            "incremental": self.incremental,
+            "recover_pending": self.recover_pending,
             "values_files": [str(p) for p in self.values_files],
             "sets": [s.split("=", 1)[0] + "=…" for s in self.sets],
         }
@@ -85,12 +89,21 @@ def pipeline_context(stack: Stack, request: DeployRequest) -> PipelineContext:
 
         return api_client(cluster.kubeconfig, cluster.context)
 
+    history = History.for_stack(stack.root)
+
+    def last_success(step_id: str) -> Mapping[str, Any] | None:
+        step = history.last_step(request.environment, step_id)
+        return dict(step.details) if step is not None else None
+
     return PipelineContext(
         stack=stack,
         plan=plan,
         env_values=env_values,
         cluster=cluster,
         dry_run=request.dry_run,
+        incremental=request.incremental,
+        recover_pending=request.recover_pending,
+        last_success=last_success,
         make_terraform=make_terraform,
         make_helm=make_helm,
         make_kube=make_kube,

@@ -65,6 +65,9 @@ class PipelineContext:
     env_values: EnvironmentValues
     cluster: ClusterTarget
     dry_run: bool = False
+    incremental: bool = False
+    recover_pending: bool = False
+    last_success: Callable[[str], Mapping[str, Any] | None] = lambda step_id: None
     make_terraform: Callable[[], TerraformEngine] | None = None
     make_helm: Callable[[], HelmEngine] | None = None
     make_kube: Callable[[], Any] | None = None

@@ -13,6 +13,7 @@ from typing import Any
 from unideploy.engines import kube_access
 from unideploy.errors import EngineError
 from unideploy.execute.phases.context import PipelineContext
+from unideploy.execute.phases.helm_release import stuck_message
 from unideploy.execute.phases.rbac import required_access
 from unideploy.execute.result import Status
 from unideploy.execute.step import Outcome, Phase, Step, StepContext
@@ -35,6 +36,9 @@ def preflight_phase(ctx: PipelineContext, needs_cluster: bool) -> Phase:
             Step(id=f"{PHASE}/namespaces", action=lambda s: _namespaces(ctx), needs=("cluster",))
         )
         steps.append(Step(id=f"{PHASE}/rbac", action=lambda s: _rbac(ctx, s), needs=("cluster",)))
+        steps.append(
+            Step(id=f"{PHASE}/helm-releases", action=lambda s: _stuck(ctx), needs=("cluster",))
+        )
     return Phase(PHASE, tuple(steps))
 
 
@@ -168,3 +172,18 @@ def _rbac(ctx: PipelineContext, step: StepContext) -> Outcome:
             {"denied": denied},
         )
     return Outcome(Status.SUCCEEDED, f"{checked} permissions allowed")
+
+
+def _stuck(ctx: PipelineContext) -> Outcome:
+    engine = ctx.helm()
+    stuck: list[str] = []
+    for planned in ctx.plan.releases:
+        history = engine.history(planned.name, planned.namespace)
+        pending = [r for r in history if r.pending]
+        if pending:
+            stuck.append(f"{planned.key}: {stuck_message(pending[-1])}")
+    if not stuck:
+        return Outcome(Status.SUCCEEDED, "no release stuck in pending-*")
+    if ctx.recover_pending:
+        return Outcome(Status.WARNED, "will be rolled back first: " + " | ".join(stuck))
+    return Outcome(Status.FAILED, " | ".join(stuck), {"stuck": stuck})

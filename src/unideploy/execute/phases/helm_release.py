@@ -1,0 +1,169 @@
+"""One release's step in a helm phase: render, (maybe) skip, install or upgrade, wait, undo.
+
+The inputs hash (chart digest + merged values + targeted Kubernetes version) is recorded with the
+revision; with `--incremental` a release whose hash matches its last successful deploy and whose
+live objects are all present is skipped without calling Helm. A release stuck in pending-* fails
+with the explanation, or is rolled back first with `--recover-pending`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from unideploy.config.layering import release_values
+from unideploy.config.model import Release
+from unideploy.engines.helm import HelmEngine, Rendered, Revision
+from unideploy.engines.kube import KubeReader
+from unideploy.engines.readiness import wait_ready
+from unideploy.errors import EngineError
+from unideploy.execute.phases.context import PipelineContext
+from unideploy.execute.phases.specs import release_spec
+from unideploy.execute.result import Status
+from unideploy.execute.step import Outcome, StepContext
+
+
+def inputs_hash(rendered: Rendered, values: Mapping[str, Any], kubernetes: str | None) -> str:
+    """Stable hash of everything that decides what a release deploys."""
+    document = json.dumps(
+        {"chart": rendered.chart_digest, "values": values, "kubernetes": kubernetes},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+def release_action(
+    ctx: PipelineContext, release: Release, step_id: str, ensure_outputs: Callable[[], None]
+) -> Callable[[StepContext], Outcome]:
+    """The step action deploying `release`."""
+
+    def action(step: StepContext) -> Outcome:
+        ensure_outputs()
+        outputs = ctx.outputs.snapshot()
+        complete = all(module.name in outputs for module in ctx.plan.modules)
+        # A dry run before the first apply has no outputs yet: render with the references shown.
+        use_outputs = None if ctx.dry_run and not complete else outputs
+        values = release_values(ctx.stack, ctx.env_values, release, use_outputs)
+        spec = release_spec(ctx, release, values, description=f"unideploy {ctx.environment}")
+        engine = ctx.helm()
+        rendered = engine.render(spec)
+        target = ctx.stack.environment(ctx.environment).kubernetes_version
+        details: dict[str, Any] = {
+            "chart": f"{rendered.chart_name}-{rendered.chart_version}",
+            "chart_digest": rendered.chart_digest,
+            "objects": len(rendered.manifests),
+            "inputs_hash": inputs_hash(rendered, values, target),
+        }
+        if ctx.dry_run:
+            return Outcome(Status.SUCCEEDED, f"{len(rendered.manifests)} objects rendered", details)
+        history = engine.history(release.name, release.namespace)
+        stuck = [r for r in history if r.pending]
+        if stuck:
+            if not ctx.recover_pending:
+                return Outcome(Status.FAILED, stuck_message(stuck[-1]), details)
+            step.progress(f"{release.name}: recovering from {stuck[-1].status}")
+            history = _recover(engine, release, history)
+        previous = last_deployed(history)
+        details["previous_revision"] = previous.revision if previous else None
+        unchanged = _incremental_skip(ctx, step_id, details, previous, rendered, release)
+        if unchanged is not None:
+            return unchanged
+        step.progress(f"{release.name}: {'upgrading' if previous else 'installing'}")
+        try:
+            revision = engine.upgrade(spec, cancel=step.cancel)
+        except EngineError as exc:
+            if exc.retryable:
+                raise
+            return _undo(engine, release, previous, exc.message, details)
+        details["revision"] = revision.revision
+        if not release.wait:
+            return Outcome(Status.CHANGED, f"revision {revision.revision}", details)
+        ready = wait_ready(
+            KubeReader(ctx.kube()),
+            rendered.manifests,
+            namespace=release.namespace,
+            timeout_s=release.timeout,
+            cancel=step.cancel,
+            progress=step.progress,
+        )
+        if ready.ready:
+            return Outcome(Status.CHANGED, f"revision {revision.revision} ready", details)
+        step.check_cancelled()
+        return _undo(engine, release, previous, f"not ready: {ready.summary()}", details)
+
+    return action
+
+
+def stuck_message(revision: Revision) -> str:
+    """Why a pending release blocks the deploy, and the way out."""
+    since = revision.updated or "an unknown time"
+    who = f" ({revision.description})" if revision.description else ""
+    return (
+        f"release is stuck in {revision.status} at revision {revision.revision} since "
+        f"{since}{who}; "
+        "another deploy may still run, or one died mid-way — deploy with --recover-pending to "
+        "roll it back first"
+    )
+
+
+def last_deployed(history: list[Revision]) -> Revision | None:
+    """The newest revision that was deployed (now deployed or superseded)."""
+    deployed = [r for r in history if r.status in ("deployed", "superseded")]
+    return max(deployed, key=lambda r: r.revision) if deployed else None
+
+
+def _recover(engine: HelmEngine, release: Release, history: list[Revision]) -> list[Revision]:
+    good = last_deployed(history)
+    if good is None:
+        engine.uninstall(release.name, release.namespace, timeout_s=release.timeout)
+    else:
+        engine.rollback(release.name, release.namespace, good.revision, timeout_s=release.timeout)
+    return engine.history(release.name, release.namespace)
+
+
+def _incremental_skip(
+    ctx: PipelineContext,
+    step_id: str,
+    details: dict[str, Any],
+    previous: Revision | None,
+    rendered: Rendered,
+    release: Release,
+) -> Outcome | None:
+    if not ctx.incremental or previous is None or previous.status != "deployed":
+        return None
+    last = ctx.last_success(step_id)
+    if not last or last.get("inputs_hash") != details["inputs_hash"]:
+        return None
+    if last.get("revision") != previous.revision:
+        return None
+    reader = KubeReader(ctx.kube())
+    for manifest in rendered.manifests:
+        meta = manifest.get("metadata", {})
+        namespace = meta.get("namespace") or release.namespace
+        live = reader.get(manifest["apiVersion"], manifest["kind"], namespace, meta["name"])
+        if live is None:
+            return None
+    details["revision"] = previous.revision
+    return Outcome(Status.UNCHANGED, f"inputs unchanged at revision {previous.revision}", details)
+
+
+def _undo(
+    engine: HelmEngine,
+    release: Release,
+    previous: Revision | None,
+    reason: str,
+    details: dict[str, Any],
+) -> Outcome:
+    if not release.atomic:
+        return Outcome(Status.FAILED, reason, details)
+    if previous is None:
+        engine.uninstall(release.name, release.namespace, timeout_s=release.timeout)
+        details["rolled_back_to"] = None
+        return Outcome(Status.ROLLED_BACK, f"{reason}; first install removed", details)
+    engine.rollback(release.name, release.namespace, previous.revision, timeout_s=release.timeout)
+    details["rolled_back_to"] = previous.revision
+    message = f"{reason}; rolled back to revision {previous.revision}"
+    return Outcome(Status.ROLLED_BACK, message, details)
