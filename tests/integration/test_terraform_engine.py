@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,12 @@ from typing import Any
 import pytest
 from tests.integration.terraform_support import FIXTURES, MODULES, state_document, workspace
 
-from unideploy.engines.terraform import REDACTED, TerraformEngine, terraform_engine
+from unideploy.engines.terraform import (
+    REDACTED,
+    TerraformEngine,
+    module_workspace,
+    terraform_engine,
+)
 from unideploy.engines.terraform_config import CliConfig
 from unideploy.engines.terraform_libtf import LibTerraformEngine
 from unideploy.errors import EngineError
@@ -197,3 +203,41 @@ def test_the_provider_module_fails_offline_naming_its_provider(tmp_path: Path) -
         offline.init(ws)
     assert "init" in caught.value.message
     assert "hashicorp/kubernetes" in caught.value.render()
+
+
+class Hidden:
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+
+def test_a_secret_quoted_by_terraform_in_an_error_is_redacted(
+    engine: TerraformEngine, tmp_path: Path
+) -> None:
+    ws = workspace(tmp_path, MODULES / "networking")
+    with pytest.raises(EngineError) as caught:
+        engine.plan(ws, {"environment": Hidden("top-secret-env")})
+    assert "top-secret-env" not in caught.value.render()
+    assert f'var.environment is "{REDACTED}"' in caught.value.message
+
+
+def test_relative_stack_paths_still_keep_state_out_of_the_module(
+    engine: TerraformEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(MODULES / "security", tmp_path / "stack/terraform/modules/security")
+    monkeypatch.chdir(tmp_path)
+    ws = module_workspace(Path("stack"), "production", "security")
+    plan = engine.plan(ws, {"environment": "production"})
+    engine.apply(plan)
+    state = tmp_path / "stack/.unideploy/terraform/production/security/terraform.tfstate"
+    assert state.is_file()
+    assert plan.plan_file.is_absolute() and plan.plan_file.parent == state.parent
+    assert sorted(p.name for p in (tmp_path / "stack/terraform/modules/security").iterdir()) == [
+        "main.tf",
+        "outputs.tf",
+        "variables.tf",
+        "versions.tf",
+    ]
+    assert engine.outputs(ws)["cluster_issuer"].value == "letsencrypt-prod"

@@ -14,6 +14,7 @@ from unideploy.engines.terraform_config import (
     init_cache_key,
     init_is_current,
     init_stamp,
+    plain_variables,
     process_environment,
     write_cli_config,
     write_var_file,
@@ -136,3 +137,32 @@ def test_variables_file_keeps_types_and_is_private(ws: TerraformWorkspace) -> No
         "replicas": 2,
     }
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+class Hidden:
+    """A secret in the style of pydantic's SecretStr."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __str__(self) -> str:
+        return "**********"
+
+
+def test_secrets_are_revealed_for_terraform_and_remembered_for_scrubbing(tmp_path: Path) -> None:
+    plain, secrets = plain_variables(
+        {
+            "environment": "staging",
+            "token": Hidden("tok-123"),
+            "nested": {"password": Hidden("pw-456"), "paths": (tmp_path,)},
+        }
+    )
+    assert plain == {
+        "environment": "staging",
+        "token": "tok-123",
+        "nested": {"password": "pw-456", "paths": [str(tmp_path)]},
+    }
+    assert secrets == {"tok-123", "pw-456"}

@@ -26,6 +26,7 @@ from unideploy.engines.terraform_parse import (
     parse_outputs,
     parse_timestamp,
     redact,
+    scrub,
     summarize_plan,
 )
 from unideploy.errors import EngineError
@@ -295,3 +296,28 @@ def test_needs_init_recognises_terraforms_request() -> None:
 def test_state_lock_describe_without_creation_time() -> None:
     lock = StateLock("id1", "", "", None, "p", held=False)
     assert lock.describe() == "lock id1 held by an unknown holder for an operation"
+
+
+def test_scrub_replaces_secret_values_wherever_they_appear() -> None:
+    secrets = frozenset({"pw-456", "pw"})
+    assert scrub("user admin, password pw-456.", secrets) == f"user admin, password {REDACTED}."
+    assert scrub({"a": ["x-pw-456-y", 3]}, secrets) == {"a": [f"x-{REDACTED}-y", 3]}
+    assert scrub("nothing here", frozenset()) == "nothing here"
+
+
+def test_a_secret_passed_to_a_non_sensitive_variable_is_still_redacted_in_the_summary() -> None:
+    document = {
+        "resource_changes": [],
+        "output_changes": {
+            "url": {
+                "actions": ["create"],
+                "after": "https://u:hunter2@host",
+                "after_sensitive": False,
+            }
+        },
+    }
+    summary = summarize_plan(
+        WS, Path("p"), document, plan_sha256="0", secrets=frozenset({"hunter2"})
+    )
+    assert summary.outputs[0].value == f"https://u:{REDACTED}@host"
+    assert "hunter2" not in repr(summary)

@@ -33,6 +33,12 @@ class TerraformWorkspace:
     module_dir: Path
     state_dir: Path
 
+    def absolute(self) -> TerraformWorkspace:
+        """The same workspace with absolute paths (Terraform runs with -chdir into the module)."""
+        return TerraformWorkspace(
+            self.name, self.environment, self.module_dir.resolve(), self.state_dir.resolve()
+        )
+
     @property
     def state_file(self) -> Path:
         """The local state file of this module and environment."""

@@ -134,6 +134,32 @@ def init_is_current(ws: TerraformWorkspace, key: str) -> bool:
     return ws.data_dir.is_dir() and stamp.is_file() and stamp.read_text().strip() == key
 
 
+def plain_variables(variables: Mapping[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
+    """Reveal secret values for Terraform and remember them, so output can be scrubbed.
+
+    A secret is any object with `get_secret_value()` (pydantic) or `reveal()`; paths become
+    strings. Returns the plain variables and the set of revealed secret strings.
+    """
+    secrets: set[str] = set()
+
+    def plain(value: Any) -> Any:
+        for method in ("get_secret_value", "reveal"):
+            if callable(getattr(value, method, None)):
+                revealed = plain(getattr(value, method)())
+                if isinstance(revealed, str) and revealed:
+                    secrets.add(revealed)
+                return revealed
+        if isinstance(value, Mapping):
+            return {str(key): plain(item) for key, item in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [plain(item) for item in value]
+        if isinstance(value, Path):
+            return str(value)
+        return value
+
+    return {key: plain(value) for key, value in variables.items()}, frozenset(secrets)
+
+
 def write_var_file(ws: TerraformWorkspace, variables: Mapping[str, Any]) -> Path:
     """Write the plan's variables as a JSON var file readable only by the owner.
 

@@ -27,6 +27,7 @@ from unideploy.engines.terraform_config import (
     init_cache_key,
     init_is_current,
     init_stamp,
+    plain_variables,
     write_cli_config,
     write_var_file,
 )
@@ -37,6 +38,7 @@ from unideploy.engines.terraform_parse import (
     engine_error,
     needs_init,
     parse_outputs,
+    scrub,
     summarize_plan,
     warning_texts,
 )
@@ -103,6 +105,15 @@ class Interrupter:
         self._send()
 
 
+def _scrubbed(error: EngineError, secrets: frozenset[str]) -> EngineError:
+    """The same error with every secret value replaced (Terraform quotes non-sensitive vars)."""
+    if secrets:
+        error.message = scrub(error.message, secrets)
+        error.hint = scrub(error.hint, secrets) if error.hint else error.hint
+        error.args = (error.message,)
+    return error
+
+
 def file_sha256(path: Path) -> str:
     """The sha256 of a file's bytes."""
     digest = hashlib.sha256()
@@ -136,6 +147,7 @@ class CommandEngine:
 
     def init(self, ws: TerraformWorkspace) -> bool:
         """Run `init` unless the last successful one saw the same sources, lock file and config."""
+        ws = ws.absolute()
         self._prepare(ws)
         key = init_cache_key(ws, self.engine_id, self.cli)
         if init_is_current(ws, key):
@@ -159,10 +171,12 @@ class CommandEngine:
         cancel: threading.Event | None = None,
     ) -> PlanSummary:
         """Run `plan -out` against the workspace's own state and summarise the saved plan."""
+        ws = ws.absolute()
         self.init(ws)
-        target = plan_file if plan_file is not None else ws.default_plan_file
+        target = (plan_file if plan_file is not None else ws.default_plan_file).resolve()
         target.parent.mkdir(parents=True, exist_ok=True)
-        var_file = write_var_file(ws, variables)
+        plain, secrets = plain_variables(variables)
+        var_file = write_var_file(ws, plain)
         args = [
             "plan",
             "-input=false",
@@ -181,7 +195,10 @@ class CommandEngine:
                 done = self._invoke(ws, args, cancel=cancel)
         finally:
             var_file.unlink(missing_ok=True)
-        self._raise_for(ws, "plan", done)
+        try:
+            self._raise_for(ws, "plan", done)
+        except EngineError as exc:
+            raise _scrubbed(exc, secrets) from None
         shown = self._invoke(ws, ["show", "-json", "-no-color", str(target)])
         if shown.returncode != 0:
             raise engine_error(ws, "show", diagnostics(shown.events), "\n".join(shown.text))
@@ -192,6 +209,7 @@ class CommandEngine:
             document,
             plan_sha256=file_sha256(target),
             warnings=warning_texts(diagnostics(done.events)),
+            secrets=secrets,
         )
 
     def apply(self, plan: PlanSummary, *, cancel: threading.Event | None = None) -> ApplyResult:
@@ -221,6 +239,7 @@ class CommandEngine:
 
     def outputs(self, ws: TerraformWorkspace) -> dict[str, OutputValue]:
         """The root outputs recorded in the workspace's state (empty before the first apply)."""
+        ws = ws.absolute()
         self._prepare(ws)
         if not ws.state_file.is_file():
             return {}
@@ -232,10 +251,12 @@ class CommandEngine:
 
     def state_lock(self, ws: TerraformWorkspace) -> StateLock | None:
         """The lock on the workspace's local state, held or stale, or None."""
+        ws = ws.absolute()
         return local_lock(ws)
 
     def force_unlock(self, ws: TerraformWorkspace, lock_id: str) -> StateLock:
         """Release lock `lock_id`: locally by ourselves, otherwise with `force-unlock`."""
+        ws = ws.absolute()
         if lock_info_path(ws).exists():
             return release_local_lock(ws, lock_id)
         self._prepare(ws)

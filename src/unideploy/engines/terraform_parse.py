@@ -177,6 +177,21 @@ def redact(value: Any, mask: Any) -> Any:
     return value
 
 
+def scrub(value: Any, secrets: frozenset[str]) -> Any:
+    """Replace every occurrence of a secret string inside `value` with REDACTED."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in sorted(secrets, key=len, reverse=True):
+            value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, Mapping):
+        return {key: scrub(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [scrub(item, secrets) for item in value]
+    return value
+
+
 def _action(actions: list[str]) -> str:
     if len(actions) == 2 and set(actions) == {"create", "delete"}:
         return "replace"
@@ -190,8 +205,12 @@ def summarize_plan(
     *,
     plan_sha256: str,
     warnings: tuple[str, ...] = (),
+    secrets: frozenset[str] = frozenset(),
 ) -> PlanSummary:
-    """Summarise `terraform show -json PLAN`: counts, changed resources, outputs, hashes."""
+    """Summarise `terraform show -json PLAN`: counts, changed resources, outputs, hashes.
+
+    Values Terraform marks sensitive are redacted, and so is any of `secrets` wherever it shows.
+    """
     resources: list[ResourceChange] = []
     hashed: list[Any] = []
     counts = {"add": 0, "change": 0, "destroy": 0}
@@ -209,8 +228,8 @@ def summarize_plan(
             [
                 address,
                 action,
-                redact(change.get("before"), change.get("before_sensitive")),
-                redact(change.get("after"), change.get("after_sensitive")),
+                scrub(redact(change.get("before"), change.get("before_sensitive")), secrets),
+                scrub(redact(change.get("after"), change.get("after_sensitive")), secrets),
                 change.get("after_unknown"),
             ]
         )
@@ -221,7 +240,7 @@ def summarize_plan(
         if change.get("after_unknown") is True:
             value: Any = UNKNOWN
         else:
-            value = redact(change.get("after"), change.get("after_sensitive"))
+            value = scrub(redact(change.get("after"), change.get("after_sensitive")), secrets)
         outputs.append(OutputChange(name, action, sensitive, value))
         hashed.append([f"output.{name}", action, value])
     canonical = json.dumps(hashed, sort_keys=True, separators=(",", ":"), default=str)
@@ -235,7 +254,7 @@ def summarize_plan(
         outputs=tuple(outputs),
         plan_sha256=plan_sha256,
         changes_sha256=hashlib.sha256(canonical.encode()).hexdigest(),
-        warnings=warnings,
+        warnings=tuple(scrub(w, secrets) for w in warnings),
     )
 
 
