@@ -51,6 +51,7 @@ def test_a_held_lock_names_id_holder_and_age_and_force_unlock_clears_it(
     assert error.lock.id == lock.id
     assert "@" in error.lock.who and error.lock.who == lock.who
     assert error.lock.operation == "OperationTypeApply"
+    assert error.lock.pid == lock.pid and f"(pid {lock.pid})" in error.message
     assert lock.id in error.message and lock.who in error.message and "s ago" in error.message
     assert error.hint is not None
     assert f"unideploy terraform unlock -e development {lock.id}" in error.hint

@@ -19,6 +19,7 @@ from unideploy.engines.terraform import (
     OutputValue,
     PlanSummary,
     StateLock,
+    StateLockedError,
     TerraformInterrupted,
     TerraformWorkspace,
 )
@@ -143,6 +144,7 @@ class CommandEngine:
                 hint="check the module's path in stack.yaml",
             )
         ws.state_dir.mkdir(parents=True, exist_ok=True)
+        ws.state_dir.chmod(0o700)  # state, plans and var files may hold secrets
         write_cli_config(ws, self.cli)
 
     def init(self, ws: TerraformWorkspace) -> bool:
@@ -279,4 +281,9 @@ class CommandEngine:
                 hint="run the deploy again to finish; interrupted resources are re-planned",
             )
         if done.returncode != 0:
-            raise engine_error(ws, command, diagnostics(done.events), "\n".join(done.text))
+            error = engine_error(ws, command, diagnostics(done.events), "\n".join(done.text))
+            if isinstance(error, StateLockedError):
+                local = local_lock(ws)  # the info file also knows the holder's pid
+                if local is not None and local.id == error.lock.id:
+                    error = StateLockedError(ws, local)
+            raise error
