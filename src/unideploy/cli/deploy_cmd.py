@@ -18,8 +18,10 @@ from unideploy.cli.common import (
     output_option,
     values_options,
 )
+from unideploy.cli.diff_view import print_diff
 from unideploy.cli.progress import ProgressPrinter, summary_table
 from unideploy.service.deploy import DeployRequest, deploy
+from unideploy.service.diff import stack_diff
 
 
 @click.command("deploy")
@@ -121,6 +123,8 @@ def deploy_command(
     result = deploy(globals_of(ctx).stack(), request, listeners)
     if output == "json":
         emit_json(result.to_dict())
-    else:
-        err.print(summary_table(result))
+        return int(result.exit_code)
+    if dry_run:
+        print_diff(console(), stack_diff(result))
+    err.print(summary_table(result))
     return int(result.exit_code)

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "schema": "unideploy.cli.schema_cmd:schema_command",
     "deploy": "unideploy.cli.deploy_cmd:deploy_command",
     "rollback": "unideploy.cli.rollback_cmd:rollback_command",
+    "diff": "unideploy.cli.diff_cmd:diff_command",
     "sandbox": "unideploy.cli.sandbox:sandbox_group",
     "terraform": "unideploy.cli.terraform_cmd:terraform_group",
     "lock": "unideploy.cli.lock_cmd:lock_group",

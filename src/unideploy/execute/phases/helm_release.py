@@ -20,6 +20,7 @@ from unideploy.engines.kube import KubeReader
 from unideploy.engines.readiness import wait_ready
 from unideploy.errors import EngineError
 from unideploy.execute.phases.context import PipelineContext
+from unideploy.execute.phases.release_diff import release_diff
 from unideploy.execute.phases.specs import release_spec
 from unideploy.execute.result import Status
 from unideploy.execute.step import Outcome, StepContext
@@ -58,7 +59,7 @@ def release_action(
             "inputs_hash": inputs_hash(rendered, values, target),
         }
         if ctx.dry_run:
-            return Outcome(Status.SUCCEEDED, f"{len(rendered.manifests)} objects rendered", details)
+            return _dry_run(ctx, release, rendered, details)
         history = engine.history(release.name, release.namespace)
         stuck = [r for r in history if r.pending]
         if stuck:
@@ -95,6 +96,29 @@ def release_action(
         return _undo(engine, release, previous, f"not ready: {ready.summary()}", details)
 
     return action
+
+
+def _dry_run(
+    ctx: PipelineContext, release: Release, rendered: Rendered, details: dict[str, Any]
+) -> Outcome:
+    try:
+        api = ctx.kube()
+        KubeReader(api).get("v1", "Namespace", None, release.namespace)
+    except EngineError as exc:
+        note = f"{len(rendered.manifests)} objects rendered; cluster not reachable: {exc.message}"
+        return Outcome(Status.SUCCEEDED, note, details)
+    diff = release_diff(api, release, rendered)
+    details["diff"] = diff.to_dict()
+    if diff.error:
+        return Outcome(Status.WARNED, f"diff incomplete: {diff.error}", details)
+    if not diff.changed:
+        return Outcome(Status.UNCHANGED, f"{len(diff.objects)} objects, no changes", details)
+    counts = {
+        action: sum(1 for o in diff.changed if o.action == action)
+        for action in ("create", "update")
+    }
+    summary = ", ".join(f"{n} to {action}" for action, n in counts.items() if n)
+    return Outcome(Status.CHANGED, summary, details)
 
 
 def stuck_message(revision: Revision) -> str:

@@ -1,0 +1,46 @@
+"""Print a StackDiff for people: Terraform plan summaries, then each release's object diffs."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from unideploy.diffs.unified import StackDiff
+
+
+def print_diff(console: Console, diff: StackDiff) -> None:
+    """Coloured unified diffs on a terminal, plain text elsewhere."""
+    console.print(f"[bold]diff of {diff.environment}[/]")
+    for plan in diff.terraform:
+        if not plan.get("has_changes"):
+            console.print(f"  terraform/{plan['module']}: no changes")
+            continue
+        console.print(
+            f"  [bold]terraform/{plan['module']}[/]: {plan['add']} to add, {plan['change']} to "
+            f"change, {plan['destroy']} to destroy"
+        )
+        for resource in plan.get("resources", []):
+            if resource["action"] != "no-op":
+                console.print(f"    {resource['action']:8} {resource['address']}")
+        for output in plan.get("outputs", []):
+            if output["action"] != "no-op":
+                console.print(
+                    f"    output {output['name']}: {output['action']} → {output['value']}"
+                )
+    for release in diff.releases:
+        changed = release.changed
+        if release.error:
+            console.print(f"  [yellow]helm/{release.release}[/]: diff incomplete: {release.error}")
+        if not changed:
+            console.print(f"  helm/{release.release}: no changes")
+            continue
+        console.print(
+            f"  [bold]helm/{release.release}[/] ({release.namespace}): {len(changed)} change(s)"
+        )
+        for obj in changed:
+            for line in obj.text.splitlines():
+                style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
+                console.print(Text("    " + line, style=style))
+    for note in diff.notes:
+        console.print(f"  [dim]{note}[/]")
+    console.print("[bold]changes detected[/]" if diff.has_changes else "no changes")

@@ -1,0 +1,1 @@
+"""Diffs: normalise Kubernetes objects and compare desired with live. Pure: no I/O, no engines."""
