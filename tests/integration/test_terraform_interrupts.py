@@ -77,6 +77,9 @@ def test_a_lock_left_by_a_killed_run_is_stale_and_unlock_removes_it(
     os.kill(lock.pid, signal.SIGKILL)  # no chance to unlock: only the info file is left
     holder.join(30)
     assert isinstance(holder.error, EngineError)
+    assert "was killed by signal 9" in holder.error.message
+    assert holder.error.hint is not None
+    assert f"unideploy terraform unlock -e development {lock.id}" in holder.error.hint
 
     stale = engine.state_lock(ws)
     assert stale is not None and stale.id == lock.id and not stale.held

@@ -280,6 +280,16 @@ class CommandEngine:
                 f"interrupted ({state})",
                 hint="run the deploy again to finish; interrupted resources are re-planned",
             )
+        if done.returncode < 0:  # killed by a signal: no diagnostics, maybe a stale lock
+            stale = local_lock(ws)
+            raise EngineError(
+                f'terraform {command} of module "{ws.name}" ({ws.environment}) was killed by '
+                f"signal {-done.returncode}",
+                hint=f"`unideploy terraform unlock -e {ws.environment} {stale.id}` removes the "
+                "lock it left"
+                if stale is not None and not stale.held
+                else "see the debug log for Terraform's last output",
+            )
         if done.returncode != 0:
             error = engine_error(ws, command, diagnostics(done.events), "\n".join(done.text))
             if isinstance(error, StateLockedError):
