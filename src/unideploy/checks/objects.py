@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 POD_BEARING_KINDS: frozenset[str] = frozenset(
@@ -28,14 +29,20 @@ EXEMPT_ANNOTATION = "unideploy.io/exempt"
 EXEMPT_REASON_ANNOTATION = "unideploy.io/exempt-reason"
 
 
+_EMPTY_MAP: dict[str, Any] = {}
+_EMPTY_LIST: list[Any] = []
+
+
 def as_map(value: object) -> dict[str, Any]:
-    """Return `value` if it is a mapping, else an empty dict (manifests are untrusted input)."""
-    return dict(value) if isinstance(value, Mapping) else {}
+    """`value` if it is a mapping, else an empty one (manifests are untrusted input); read-only."""
+    if type(value) is dict:
+        return value
+    return dict(value) if isinstance(value, Mapping) else _EMPTY_MAP
 
 
 def as_list(value: object) -> list[Any]:
-    """Return `value` if it is a list, else an empty list."""
-    return list(value) if isinstance(value, list) else []
+    """`value` if it is a list, else an empty one; read-only."""
+    return value if type(value) is list else _EMPTY_LIST
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ class K8sObject:
     path: str = ""
     line: int = 0
 
-    @property
+    @cached_property
     def kind(self) -> str:
         """The object's kind."""
         return str(self.raw.get("kind", ""))
@@ -73,38 +80,38 @@ class K8sObject:
         """The object's apiVersion."""
         return str(self.raw.get("apiVersion", ""))
 
-    @property
+    @cached_property
     def metadata(self) -> dict[str, Any]:
         """The object's metadata mapping."""
         return as_map(self.raw.get("metadata"))
 
-    @property
+    @cached_property
     def name(self) -> str:
         """metadata.name, or generateName when only that is set."""
         meta = self.metadata
         return str(meta.get("name") or meta.get("generateName") or "")
 
-    @property
+    @cached_property
     def namespace(self) -> str:
         """metadata.namespace as written (empty when unset)."""
         return str(self.metadata.get("namespace") or "")
 
-    @property
+    @cached_property
     def annotations(self) -> dict[str, str]:
         """metadata.annotations with values as strings."""
         return {str(k): str(v) for k, v in as_map(self.metadata.get("annotations")).items()}
 
-    @property
+    @cached_property
     def labels(self) -> dict[str, str]:
         """metadata.labels with values as strings."""
         return {str(k): str(v) for k, v in as_map(self.metadata.get("labels")).items()}
 
-    @property
+    @cached_property
     def spec(self) -> dict[str, Any]:
         """The object's spec mapping."""
         return as_map(self.raw.get("spec"))
 
-    @property
+    @cached_property
     def ref(self) -> ObjectRef:
         """The reference findings carry."""
         return ObjectRef(self.kind, self.namespace, self.name)

@@ -103,9 +103,9 @@ CollectionHook = Callable[[Sequence[K8sObject]], Produced]
 def _collect(produced: Produced) -> list[Finding]:
     if produced is None:
         return []
-    if isinstance(produced, Finding):
+    if type(produced) is Finding:
         return [produced]
-    return list(produced)
+    return list(produced)  # type: ignore[arg-type]
 
 
 @dataclass(eq=False)
@@ -171,27 +171,37 @@ class Check:
             line=at.line if at else 0,
         )
 
-    def run(self, objects: Sequence[K8sObject]) -> list[Finding]:
+    def run(self, objects: Sequence[K8sObject], walk: Walk | None = None) -> list[Finding]:
         """Apply this check to `objects` (exemptions are applied by `run_checks`)."""
         found: list[Finding] = []
-        per_object = self._object_hooks or self._pod_hooks or self._container_hooks
-        if per_object:
-            for obj in objects:
+        if self._object_hooks or self._pod_hooks or self._container_hooks:
+            for obj, pod, containers in walk if walk is not None else prepare(objects):
                 if obj.kind not in self.applies_to:
                     continue
                 for object_hook in self._object_hooks:
                     found += _collect(object_hook(obj))
-                pod = pod_spec_of(obj)
                 if pod is None:
                     continue
                 for pod_hook in self._pod_hooks:
                     found += _collect(pod_hook(pod))
-                for container in pod.containers():
+                for container in containers:
                     for container_hook in self._container_hooks:
                         found += _collect(container_hook(container))
         for collection_hook in self._collection_hooks:
             found += _collect(collection_hook(objects))
         return found
+
+
+Walk = list[tuple[K8sObject, PodSpec | None, tuple[Container, ...]]]
+
+
+def prepare(objects: Sequence[K8sObject]) -> Walk:
+    """Each object with its pod spec and containers, found once for every check to share."""
+    walk: Walk = []
+    for obj in objects:
+        pod = pod_spec_of(obj)
+        walk.append((obj, pod, tuple(pod.containers()) if pod else ()))
+    return walk
 
 
 @cache
@@ -253,6 +263,7 @@ def run_checks(
 ) -> list[Finding]:
     """Run `checks` (default: all) over `objects` and return findings with exemptions applied."""
     found: list[Finding] = []
+    walk = prepare(objects)
     for check in all_checks() if checks is None else checks:
-        found += check.run(objects)
+        found += check.run(objects, walk)
     return apply_exemptions(found, objects)

@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
 from unideploy.checks.objects import K8sObject, ObjectRef
 from unideploy.checks.registry import Check, Finding, run_checks
+from unideploy.checks.yamlload import YamlProblem, load_document
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MANIFEST_SUFFIXES = (".yaml", ".yml")
@@ -168,24 +166,18 @@ def _classify(doc: Mapping[str, Any], path: str, line: int, into: Loaded) -> Non
     into.objects.append(obj)
 
 
-def load_text(text: str, path: str, into: Loaded, yaml: YAML | None = None) -> None:
+def load_text(text: str, path: str, into: Loaded) -> None:
     """Parse every document of `text` into `into`, one error per broken document."""
-    yaml = yaml or YAML(typ="safe")
     for start, chunk in _split_documents(text):
         if not chunk.strip():
             continue
         line = _first_content_line(start, chunk)
         try:
-            doc = yaml.load(chunk)
-        except MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
+            doc = load_document(chunk)
+        except YamlProblem as exc:
             last = start + chunk.count("\n")
-            where = min(start + mark.line, last) if mark is not None else line
-            problem = exc.problem or exc.context or "invalid YAML"
-            into.errors.append(InputError(path, f"not valid YAML: {problem}", where))
-            continue
-        except YAMLError as exc:
-            into.errors.append(InputError(path, f"not valid YAML: {exc}", line))
+            where = min(start + exc.line, last) if exc.line is not None else line
+            into.errors.append(InputError(path, f"not valid YAML: {exc.message}", where))
             continue
         if doc is None:
             continue
@@ -218,7 +210,6 @@ def _expand(paths: Sequence[Path], into: Loaded) -> list[Path]:
 def load_paths(paths: Sequence[Path], *, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
     """Read files and directories (recursively, *.yaml / *.yml) into objects and per-file errors."""
     into = Loaded()
-    yaml = YAML(typ="safe")
     for file in _expand(paths, into):
         into.files += 1
         size = file.stat().st_size
@@ -239,7 +230,7 @@ def load_paths(paths: Sequence[Path], *, max_bytes: int = MAX_FILE_BYTES) -> Loa
         except OSError as exc:
             into.errors.append(InputError(str(file), f"cannot read: {exc.strerror}"))
             continue
-        load_text(text, str(file), into, yaml)
+        load_text(text, str(file), into)
     return into
 
 

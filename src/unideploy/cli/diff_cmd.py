@@ -54,6 +54,8 @@ def diff_command(
     Examples:
       unideploy diff -e production
       unideploy diff -e staging --detailed-exitcode -o json
+
+    Exit 1 when the diff is incomplete (e.g. the cluster is not reachable).
     """
     skip = frozenset(n for n, f in (("terraform", skip_terraform), ("helm", skip_helm)) if f)
     request = DeployRequest(
@@ -64,6 +66,8 @@ def diff_command(
         emit_json(result.to_dict())
     else:
         print_diff(console(), result)
+    if not result.complete:
+        return ExitCode.FAILED
     if detailed_exitcode and result.has_changes:
         return ExitCode.CHANGES
     return ExitCode.OK

@@ -43,4 +43,9 @@ def print_diff(console: Console, diff: StackDiff) -> None:
                 console.print(Text("    " + line, style=style))
     for note in diff.notes:
         console.print(f"  [dim]{note}[/]")
-    console.print("[bold]changes detected[/]" if diff.has_changes else "no changes")
+    if not diff.complete:
+        console.print("[yellow]diff incomplete[/]: see the notes above")
+    elif diff.has_changes:
+        console.print("[bold]changes detected[/]")
+    else:
+        console.print("no changes")

@@ -93,6 +93,7 @@ class StackDiff:
     terraform: tuple[Mapping[str, Any], ...] = ()
     releases: tuple[ReleaseDiff, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    complete: bool = True
 
     @property
     def has_changes(self) -> bool:
@@ -109,4 +110,5 @@ class StackDiff:
             "terraform": [dict(plan) for plan in self.terraform],
             "releases": [release.to_dict() for release in self.releases],
             "notes": list(self.notes),
+            "complete": self.complete,
         }

@@ -52,7 +52,12 @@ def stack_diff(result: RunResult) -> StackDiff:
             releases.append(_release(details["diff"]))
         elif step.status.is_failure or step.status is Status.WARNED or step.reason:
             notes.append(f"{step.id}: {step.reason}")
-    return StackDiff(result.environment, tuple(plans), tuple(releases), tuple(notes))
+    complete = all(
+        "diff" in step.details or not step.id.startswith("helm/")
+        for step in result.steps
+        if step.status is not Status.SKIPPED
+    ) and not any(step.status.is_failure for step in result.steps)
+    return StackDiff(result.environment, tuple(plans), tuple(releases), tuple(notes), complete)
 
 
 def _release(recorded: Mapping[str, Any]) -> ReleaseDiff:

@@ -106,7 +106,7 @@ def _dry_run(
         KubeReader(api).get("v1", "Namespace", None, release.namespace)
     except EngineError as exc:
         note = f"{len(rendered.manifests)} objects rendered; cluster not reachable: {exc.message}"
-        return Outcome(Status.SUCCEEDED, note, details)
+        return Outcome(Status.WARNED, note, details)
     diff = release_diff(api, release, rendered)
     details["diff"] = diff.to_dict()
     if diff.error:
