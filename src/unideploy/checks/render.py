@@ -6,14 +6,17 @@ Reads results only. Severity colours: critical/high red, medium yellow, low dim.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
-from unideploy.checks.certs import CertResult, Status
 from unideploy.checks.registry import Check, Severity
 from unideploy.checks.scan import ScanResult
-from unideploy.checks.tls import TlsResult
+
+if TYPE_CHECKING:  # these pull in cryptography; `scan` should start without it
+    from unideploy.checks.certs import CertResult
+    from unideploy.checks.tls import TlsResult
 
 STYLE = {
     Severity.CRITICAL: "bold red",
@@ -22,11 +25,11 @@ STYLE = {
     Severity.LOW: "dim",
 }
 STATUS_STYLE = {
-    Status.OK: "green",
-    Status.WARNING: "yellow",
-    Status.CRITICAL: "red",
-    Status.EXPIRED: "bold red",
-    Status.ERROR: "bold red",
+    "ok": "green",
+    "warning": "yellow",
+    "critical": "red",
+    "expired": "bold red",
+    "error": "bold red",
 }
 
 
@@ -105,6 +108,10 @@ def certs_text(out: Console, results: Sequence[CertResult]) -> None:
         days = "" if r.days_left is None else str(r.days_left)
         subject = r.facts.subject if r.facts else ""
         table.add_row(
-            f"[{STATUS_STYLE[r.status]}]{r.status.value}[/]", days, r.source, subject, r.message
+            f"[{STATUS_STYLE[r.status.value]}]{r.status.value}[/]",
+            days,
+            r.source,
+            subject,
+            r.message,
         )
     out.print(table)

@@ -12,15 +12,12 @@ from pathlib import Path
 
 import click
 
-from unideploy.checks import certs as certs_lib
 from unideploy.checks import render
-from unideploy.checks.certs_metrics import prometheus_text
 from unideploy.checks.endpoints import parse_endpoint
 from unideploy.checks.policy import Policy, evaluate, policy_for
 from unideploy.checks.registry import Severity, all_checks, check_by_id
 from unideploy.checks.sarif import to_sarif
 from unideploy.checks.scan import MAX_FILE_BYTES, scan
-from unideploy.checks.tls import TlsOptions, check_tls
 from unideploy.cli.common import console, emit_json
 from unideploy.errors import ConfigError
 from unideploy.exitcodes import ExitCode
@@ -205,6 +202,8 @@ def tls_command(
             if environment
             else ConfigError("no endpoint given", hint="pass --endpoint HOST:PORT (repeatable)")
         )
+    from unideploy.checks.tls import TlsOptions, check_tls
+
     targets = [parse_endpoint(e, servername) for e in endpoints]
     options = TlsOptions(profile=profile, ca_file=ca_file, check_hsts=not no_hsts)
     results = check_tls(targets, options)
@@ -261,6 +260,9 @@ def certs_command(
                 "no certificate source given", hint="pass --endpoint HOST:PORT or --file PEM"
             )
         )
+    from unideploy.checks import certs as certs_lib
+    from unideploy.checks.certs_metrics import prometheus_text
+
     thresholds = certs_lib.Thresholds(warn_days, critical_days)
     results = certs_lib.check_endpoints(
         [parse_endpoint(e, servername) for e in endpoints], thresholds

@@ -21,6 +21,9 @@ CHECK = Check(
 def cpu_requests(container: Container) -> Finding | None:
     if container.role == "ephemeralContainer":
         return None  # the API forbids resources on ephemeral containers
-    if as_map(container.resources.get("requests")).get("cpu") in (None, ""):
-        return CHECK.finding(container, "resources.requests.cpu is not set")
+    requests = as_map(container.resources.get("requests"))
+    limits = as_map(container.resources.get("limits"))
+    if requests.get("cpu") in (None, "") and limits.get("cpu") in (None, ""):
+        # a limit alone is fine: Kubernetes copies it into the request
+        return CHECK.finding(container, "resources.requests.cpu is not set (nor a limit)")
     return None

@@ -21,6 +21,9 @@ CHECK = Check(
 def memory_requests(container: Container) -> Finding | None:
     if container.role == "ephemeralContainer":
         return None  # the API forbids resources on ephemeral containers
-    if as_map(container.resources.get("requests")).get("memory") in (None, ""):
-        return CHECK.finding(container, "resources.requests.memory is not set")
+    requests = as_map(container.resources.get("requests"))
+    limits = as_map(container.resources.get("limits"))
+    if requests.get("memory") in (None, "") and limits.get("memory") in (None, ""):
+        # a limit alone is fine: Kubernetes copies it into the request
+        return CHECK.finding(container, "resources.requests.memory is not set (nor a limit)")
     return None
