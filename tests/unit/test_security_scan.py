@@ -156,3 +156,45 @@ def test_configmap_credential_values_are_never_echoed(tmp_path: Path) -> None:
     result = scan([tmp_path])
     assert any(f.check_id == "UD-K8S-040" for f in result.findings)
     assert "s3cr3t-value" not in json.dumps(result.to_json())
+
+
+def test_duplicate_keys_are_refused_not_silently_merged(tmp_path: Path) -> None:
+    (tmp_path / "dup.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n"
+        "  containers:\n    - name: c\n      image: a:1\n"
+        "      securityContext: {privileged: true}\n"
+        "      securityContext: {privileged: false}\n"
+    )
+    result = scan([tmp_path], checks=[check_by_id("UD-K8S-001")])
+    (error,) = result.errors
+    assert "duplicate key 'securityContext'" in error.message
+    assert error.line == 9
+    assert result.findings == ()
+
+
+@pytest.mark.parametrize(
+    ("selector", "labels", "expected"),
+    [
+        ({}, {"app": "web"}, True),
+        ({"matchLabels": {"app": "web"}}, {"app": "web", "tier": "fe"}, True),
+        ({"matchLabels": {"app": "api"}}, {"app": "web"}, False),
+        (
+            {"matchExpressions": [{"key": "app", "operator": "In", "values": ["web"]}]},
+            {"app": "web"},
+            True,
+        ),
+        (
+            {"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["web"]}]},
+            {"app": "web"},
+            False,
+        ),
+        ({"matchExpressions": [{"key": "tier", "operator": "Exists"}]}, {"app": "web"}, False),
+        ({"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]}, {"app": "web"}, True),
+    ],
+)
+def test_network_policy_selector_matching(
+    selector: dict[str, object], labels: dict[str, str], expected: bool
+) -> None:
+    from unideploy.checks.k8s.ud_k8s_023_network_policy import selects
+
+    assert selects(selector, labels) is expected
