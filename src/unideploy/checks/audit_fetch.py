@@ -1,0 +1,72 @@
+"""List the objects the live audit reads, from the API server, as plain dicts (read-only).
+
+Uses the kubernetes client's REST layer (no model classes). Items of a list response carry no
+apiVersion/kind of their own, so both are set from the list. Failures become EngineErrors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from kubernetes.client import ApiClient
+from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import HTTPError
+
+from unideploy.checks.objects import K8sObject
+from unideploy.errors import EngineError
+
+AUDIT_RESOURCES: tuple[tuple[str, str, str], ...] = (
+    ("v1", "Namespace", "namespaces"),
+    ("v1", "Pod", "pods"),
+    ("networking.k8s.io/v1", "NetworkPolicy", "networkpolicies"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles"),
+    ("rbac.authorization.k8s.io/v1", "Role", "roles"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"),
+)
+
+
+def list_all(
+    client: ApiClient, api_version: str, kind: str, resource: str, timeout: float = 30.0
+) -> list[dict[str, Any]]:
+    """Every object of one resource across all namespaces."""
+    base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+    try:
+        method, url, headers, body, post = client.param_serialize(
+            method="GET",
+            resource_path=f"{base}/{resource}",
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
+        response = client.call_api(method, url, headers, body, post, _request_timeout=timeout)
+        raw = response.read()  # type: ignore[no-untyped-call]
+    except (ApiException, HTTPError, OSError) as exc:
+        raise EngineError(
+            f"listing {resource} failed: {type(exc).__name__}: {str(exc).splitlines()[0]}",
+            hint="check that the API server is reachable; retrying may help",
+            retryable=True,
+        ) from exc
+    if response.status >= 400:
+        raise EngineError(
+            f"listing {resource} failed: HTTP {response.status} {response.reason}",
+            hint="the audit needs list on namespaces, pods, networkpolicies and RBAC objects",
+            retryable=response.status >= 500,
+        )
+    items: list[dict[str, Any]] = json.loads(raw).get("items") or []
+    for item in items:
+        item.setdefault("apiVersion", api_version)
+        item.setdefault("kind", kind)
+    return items
+
+
+def fetch_audit_objects(
+    client: ApiClient, resources: Sequence[tuple[str, str, str]] = AUDIT_RESOURCES
+) -> list[K8sObject]:
+    """The cluster's namespaces, pods, network policies and RBAC objects, ready for `audit`."""
+    objects: list[K8sObject] = []
+    for api_version, kind, resource in resources:
+        for item in list_all(client, api_version, kind, resource):
+            objects.append(K8sObject(raw=item, path=f"cluster:{resource}"))
+    return objects
