@@ -46,6 +46,7 @@ def security_group() -> None:
       unideploy security scan --manifests rendered/ --fail-on medium
       unideploy security tls --endpoint grafana.lab:443 --profile modern
       unideploy security certs --endpoint grafana.lab:443 --file ca.pem
+      unideploy security audit --kubeconfig ~/.kube/config -e production
     Exempt an object from a check with the annotations unideploy.io/exempt: "UD-K8S-001,…" and
     unideploy.io/exempt-reason: "why"; exemptions without a reason are ignored.
     """
@@ -277,3 +278,12 @@ def certs_command(
     bad = set(STATUS_ORDER[STATUS_ORDER.index(fail_on) :]) if fail_on != "none" else set()
     failed = any(r.status.value in bad | {"error"} for r in results)
     ctx.exit(ExitCode.FAILED if failed else ExitCode.OK)
+
+
+def _register_audit() -> None:
+    from unideploy.cli.security_audit_cmd import audit_command
+
+    security_group.add_command(audit_command)
+
+
+_register_audit()

@@ -1,0 +1,109 @@
+"""`unideploy security audit` against the sandbox's real kube-apiserver."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from tests.integration.sandbox_cluster import Cluster
+
+from unideploy.checks.audit import AuditOptions, audit
+from unideploy.checks.audit_fetch import fetch_audit_objects
+from unideploy.checks.pss import Level
+from unideploy.cli.main import main
+from unideploy.exitcodes import ExitCode
+
+pytestmark = pytest.mark.cluster
+
+RISKY = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: secret-reader}
+rules:
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get, list]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: alice-reads-secrets}
+subjects:
+- {kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: secret-reader}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: privileged}
+spec:
+  containers:
+  - name: app
+    image: registry.example.org/app:1.0
+    securityContext: {privileged: true}
+"""
+
+
+@pytest.fixture
+def admin_bindings(sandbox: Cluster, namespace: str) -> Iterator[list[str]]:
+    names = [f"{namespace}-admin-{i}" for i in range(4)]
+    for name in names:
+        sandbox.kubectl(
+            "create",
+            "clusterrolebinding",
+            name,
+            "--clusterrole=cluster-admin",
+            f"--serviceaccount={namespace}:ci",
+        )
+    yield names
+    sandbox.kubectl("delete", "clusterrolebinding", *names, "--wait=false", check=False)
+
+
+def test_audit_finds_what_was_planted(
+    sandbox: Cluster, namespace: str, admin_bindings: list[str]
+) -> None:
+    sandbox.kubectl("apply", "-n", namespace, "-f", "-", input_text=RISKY)
+    objects = fetch_audit_objects(sandbox.api_client())
+    kinds = {o.kind for o in objects}
+    assert {"Namespace", "Pod", "ClusterRole", "ClusterRoleBinding", "RoleBinding"} <= kinds
+    findings = audit(
+        objects, AuditOptions(enforce_network_policies=True, pod_security=Level.BASELINE)
+    )
+    mine = {(f.check_id, f.object.name) for f in findings if f.object.namespace in ("", namespace)}
+    assert ("UD-LIVE-001", namespace) in mine
+    assert ("UD-LIVE-002", namespace) in mine
+    assert ("UD-K8S-036", namespace) in mine
+    assert ("UD-LIVE-004", "alice-reads-secrets") in mine
+    assert ("UD-LIVE-005", "privileged") in mine
+    (admins,) = [f for f in findings if f.check_id == "UD-LIVE-003"]
+    assert all(name in admins.message for name in admin_bindings)
+    # Kubernetes' own bootstrap roles use wildcards; they are not reported.
+    assert not [
+        f for f in findings if f.check_id == "UD-K8S-030" and f.object.name == "cluster-admin"
+    ]
+
+
+def test_audit_command_exit_code_and_json(
+    sandbox: Cluster, namespace: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox.kubectl("apply", "-n", namespace, "-f", "-", input_text=RISKY)
+    code = main(["security", "audit", "--kubeconfig", str(sandbox.kubeconfig), "-o", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == ExitCode.FAILED
+    blocking = {(f["check_id"], f["object"]["name"]) for f in doc["verdict"]["blocking"]}
+    assert ("UD-LIVE-005", "privileged") in blocking
+    assert ("UD-LIVE-004", "alice-reads-secrets") in blocking
+    code = main(
+        [
+            "security",
+            "audit",
+            "--kubeconfig",
+            str(sandbox.kubeconfig),
+            "--fail-on",
+            "none",
+            "--pod-security",
+            "none",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == ExitCode.OK
+    assert "alice-reads-secrets" in out
