@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import multiprocessing
+import sys
 from collections.abc import Callable
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 import pytest
@@ -124,3 +128,34 @@ def test_help_teaches_the_lock_id_and_the_examples(capsys: pytest.CaptureFixture
     assert main(["terraform", "unlock", "--help"]) == 0
     out = capsys.readouterr().out
     assert "LOCK_ID" in out and "--module" in out and "unideploy terraform unlock -e" in out
+
+
+def hold(path: str, ready: EventType, stop: EventType) -> None:
+    with open(path, "r+") as handle:
+        fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        ready.set()
+        stop.wait(30)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="lock holder pids need Linux")
+def test_a_live_holder_is_never_stopped_without_force_in_json_mode(
+    make_stack: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_stack()
+    info = stale_lock(root, "networking")
+    context = multiprocessing.get_context("spawn")
+    ready, stop = context.Event(), context.Event()
+    child = context.Process(target=hold, args=(str(info.parent / "terraform.tfstate"), ready, stop))
+    child.start()
+    try:
+        assert ready.wait(30)
+        argv = ["--stack", str(root), "terraform", "unlock", "-e", "development", LOCK_ID]
+        code = main([*argv, "-o", "json"])
+        err = capsys.readouterr().err
+        assert code == 1
+        assert f"(pid {child.pid})" in err and "is still running" in err
+        assert "hint: add --force" in err
+        assert child.is_alive() and info.exists()
+    finally:
+        stop.set()
+        child.join(10)

@@ -124,7 +124,12 @@ def unlock_command(
             hint="current locks: " + ", ".join(current) if current else "no state is locked",
         )
     ws, lock = matching[0] if matching else (candidates[0], None)
-    if lock is not None and lock.held and not force and output == "text":
+    if lock is not None and lock.held and not force:
+        if output != "text":
+            raise EngineError(
+                f'{lock.describe()} is still running on module "{ws.name}"',
+                hint="add --force to stop it (Terraform saves state, then unlocks)",
+            )
         click.confirm(
             f'{lock.describe()} is still running on module "{ws.name}". Stop it?', abort=True
         )
