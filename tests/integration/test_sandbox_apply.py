@@ -48,7 +48,7 @@ def test_server_side_apply_records_the_manager_and_reports_conflicts(
     )
     assert clash.returncode != 0
     assert "conflict" in clash.stderr.lower()
-    assert 'manager "alice"' in clash.stderr
+    assert 'conflict with "alice": .data.level' in clash.stderr
     unchanged = sandbox.get_json("configmap", "settings", namespace=namespace)
     assert unchanged["data"]["level"] == "info"
 

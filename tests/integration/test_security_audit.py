@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from tests.checks.tlskit import make_ca, make_leaf
 from tests.integration.sandbox_cluster import Cluster
 
 from unideploy.checks.audit import AuditOptions, audit
@@ -107,3 +109,29 @@ def test_audit_command_exit_code_and_json(
     out = capsys.readouterr().out
     assert code == ExitCode.OK
     assert "alice-reads-secrets" in out
+
+
+def test_certs_from_cluster_reads_tls_secrets(
+    sandbox: Cluster, namespace: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ca = make_ca(tmp_path)
+    leaf = make_leaf(tmp_path, "soon", ca=ca, days_left=5.5)
+    sandbox.kubectl(
+        "create",
+        "secret",
+        "tls",
+        "web-tls",
+        "-n",
+        namespace,
+        f"--cert={leaf.cert_path}",
+        f"--key={leaf.key_path}",
+    )
+    argv = ["security", "certs", "--from-cluster", "--kubeconfig", str(sandbox.kubeconfig)]
+    code = main([*argv, "-o", "json"])
+    out = capsys.readouterr().out
+    certs = {c["source"]: c for c in json.loads(out)["certificates"]}
+    mine = certs[f"secret/{namespace}/web-tls"]
+    assert (mine["status"], mine["days_left"]) == ("critical", 5)
+    assert code == ExitCode.FAILED
+    assert "PRIVATE KEY" not in out
+    assert leaf.key_path.read_text().splitlines()[1] not in out

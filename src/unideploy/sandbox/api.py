@@ -82,29 +82,3 @@ def http_health(port: int, path: str = "/health", timeout: float = 2.0) -> bool:
         return False
     finally:
         conn.close()
-
-
-def node_ready(node: dict[str, Any]) -> bool:
-    """Whether a Node object has condition Ready=True."""
-    conditions = node.get("status", {}).get("conditions", []) or []
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
-
-
-def fake_node(name: str) -> dict[str, Any]:
-    """Return a Node object kwok will manage (annotated `kwok.x-k8s.io/node: fake`)."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": {
-            "name": name,
-            "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
-            "labels": {
-                "kubernetes.io/hostname": name,
-                "kubernetes.io/os": "linux",
-                "kubernetes.io/arch": "amd64",
-                "type": "kwok",
-                "unideploy.io/sandbox": "true",
-            },
-        },
-        "spec": {},
-    }

@@ -7,6 +7,7 @@ and outlive the command that started them; state.json remembers them.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import signal
@@ -17,8 +18,8 @@ from typing import Protocol
 
 from unideploy.engines import process
 from unideploy.errors import EngineError
-from unideploy.sandbox import components, kubeconfig, kwokconfig, pki, ports, state
-from unideploy.sandbox.api import ApiClient, fake_node, http_health, node_ready
+from unideploy.sandbox import components, kubeconfig, kwokconfig, nodes, pki, ports, state
+from unideploy.sandbox.api import ApiClient, http_health
 from unideploy.sandbox.status import ComponentStatus, SandboxStatus
 from unideploy.sandbox.tools import (
     CONTROL_PLANE_TOOLS,
@@ -117,11 +118,13 @@ class Sandbox:
                 p.apiserver, certs.ca_cert, certs.client_cert("admin"), certs.client_key("admin")
             )
             self._wait("kube-apiserver", deadline, api.ready)
-            for name in ("kube-controller-manager", "kube-scheduler", "kwok"):
+            for name in ("kube-controller-manager", "kube-scheduler"):
                 self._start(name, binaries, p, record)
-            record.nodes = self._register_nodes(api)
-            state.save(layout.state_file, record)
-            self._wait("kwok", deadline, lambda: self._nodes_ready(api, record.nodes))
+            record.nodes = nodes.names(self.nodes)
+            since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+            nodes.register(api, record.nodes)
+            self._start("kwok", binaries, p, record)
+            self._wait("kwok", deadline, lambda: nodes.all_ready(api, record.nodes, since))
             self._wait(
                 "kube-controller-manager",
                 deadline,
@@ -148,7 +151,8 @@ class Sandbox:
 
     def _write_configs(self, certs: pki.Pki, server: str) -> None:
         layout = self.layout
-        layout.kwok_config.write_text(kwokconfig.render(), encoding="utf-8")
+        generation = self._next_generation()
+        layout.kwok_config.write_text(kwokconfig.render(generation), encoding="utf-8")
         for who in pki.CLIENTS:
             doc = kubeconfig.build(
                 server, certs.ca_cert, certs.client_cert(who), certs.client_key(who), who
@@ -162,6 +166,16 @@ class Sandbox:
             "unideploy-sandbox-admin",
         )
         kubeconfig.write(layout.kubeconfig, admin)
+
+    def _next_generation(self) -> int:
+        """Count starts of this state dir (kept across `down`), for kwok's pod CIDR."""
+        path = self.layout.root / "generation"
+        try:
+            current = int(path.read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            current = -1
+        path.write_text(f"{current + 1}\n", encoding="utf-8")
+        return current + 1
 
     def _start(
         self, name: str, binaries: dict[str, Path], p: components.Ports, record: state.SandboxState
@@ -200,18 +214,6 @@ class Sandbox:
             hint=f"see {self.layout.log(name)}; on a busy machine, retry `unideploy sandbox up`",
             retryable=True,
         )
-
-    def _register_nodes(self, api: ApiClient) -> list[str]:
-        names = [f"sandbox-node-{index}" for index in range(self.nodes)]
-        for name in names:
-            answer = api.post("/api/v1/nodes", fake_node(name))
-            if answer.status not in (201, 409):
-                raise EngineError(f"cannot create fake node {name}: {answer.body.get('message')}")
-        return names
-
-    @staticmethod
-    def _nodes_ready(api: ApiClient, names: list[str]) -> bool:
-        return all(node_ready(api.get(f"/api/v1/nodes/{name}").body) for name in names)
 
     # ---- down -----------------------------------------------------------------------------
     def down(self, *, purge: bool = False) -> list[str]:
@@ -280,7 +282,7 @@ class Sandbox:
                 name=p.name,
                 pid=p.pid,
                 running=state.alive(p),
-                port=record.ports.get(p.name),
+                port=record.ports.get(p.name, record.ports.get(f"{p.name}-client")),
                 log=p.log,
             )
             for p in record.processes

@@ -15,7 +15,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 UNREADY_ANNOTATION = "unideploy.io/sandbox-unready"
 FAKE_NODE_ANNOTATION = "kwok.x-k8s.io/node"
-POD_CIDR = "10.244.0.0/16"
+POD_CIDR_GENERATIONS = 64  # pod IPs come from 10.64.0.0/10, one /16 per generation
 NODE_IP = "10.255.0.1"
 
 _POD_IP_ARGS = (
@@ -78,11 +78,34 @@ phase: Running
 )
 
 
-def _pod_running(ready: bool) -> str:
-    """Return a pod status template: Running, with every container ready or none."""
+# Host and pod addresses, allocated by kwok from the node IP and the pod CIDR.
+_ADDRESSES = (
+    """\
+{{ with NodeIPWith .spec.nodeName }}
+hostIP: {{ . | Quote }}
+hostIPs:
+- ip: {{ . | Quote }}
+{{ end }}
+{{ with PodIPWith .spec.nodeName """
+    + _POD_IP_ARGS
+    + """ }}
+podIP: {{ . | Quote }}
+podIPs:
+- ip: {{ . | Quote }}
+{{ end }}
+"""
+)
+
+
+def _pod_running(ready: bool, assign_ips: bool = True) -> str:
+    """Return a pod status template: Running, with every container ready or none.
+
+    `assign_ips` is False for pods that already run: they keep their addresses and start time.
+    """
     flag = "true" if ready else "false"
     status = '"True"' if ready else '"False"'
     reason = "" if ready else "\n  reason: ContainersNotReady"
+    first_start = _ADDRESSES + "startTime: {{ $now | Quote }}\n" if assign_ips else ""
     return f"""\
 {{{{ $now := Now }}}}
 conditions:
@@ -127,18 +150,7 @@ initContainerStatuses:
       startedAt: {{{{ $now | Quote }}}}
       finishedAt: {{{{ $now | Quote }}}}
 {{{{ end }}}}
-{{{{ with NodeIPWith .spec.nodeName }}}}
-hostIP: {{{{ . | Quote }}}}
-hostIPs:
-- ip: {{{{ . | Quote }}}}
-{{{{ end }}}}
-{{{{ with PodIPWith .spec.nodeName {_POD_IP_ARGS} }}}}
-podIP: {{{{ . | Quote }}}}
-podIPs:
-- ip: {{{{ . | Quote }}}}
-{{{{ end }}}}
-phase: Running
-startTime: {{{{ $now | Quote }}}}
+{first_start}phase: Running
 """
 
 
@@ -229,7 +241,7 @@ def stages() -> list[dict[str, Any]]:
                 _expr(_READY_EXPR, "NotIn", "True"),
                 _expr(_UNREADY_EXPR, "NotIn", "true"),
             ],
-            {"statusTemplate": _pod_running(ready=True)},
+            {"statusTemplate": _pod_running(ready=True, assign_ips=False)},
         ),
         _stage(
             "pod-complete",
@@ -251,13 +263,22 @@ def stages() -> list[dict[str, Any]]:
     ]
 
 
-def configuration() -> dict[str, Any]:
+def pod_cidr(generation: int) -> str:
+    """Return the pod CIDR kwok allocates from during the `generation`-th start of a sandbox.
+
+    kwok forgets which pod IPs it handed out when it restarts, and pods that already run are not
+    re-read; a fresh /16 per start keeps the addresses of surviving pods from being reused.
+    """
+    return f"10.{64 + generation % POD_CIDR_GENERATIONS}.0.0/16"
+
+
+def configuration(generation: int = 0) -> dict[str, Any]:
     """Return the KwokConfiguration: manage only nodes annotated as fake, no extra server port."""
     return {
         "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
         "kind": "KwokConfiguration",
         "options": {
-            "cidr": POD_CIDR,
+            "cidr": pod_cidr(generation),
             "nodeIP": NODE_IP,
             "manageAllNodes": False,
             "manageNodesWithAnnotationSelector": f"{FAKE_NODE_ANNOTATION}=fake",
@@ -274,9 +295,9 @@ def configuration() -> dict[str, Any]:
     }
 
 
-def render() -> str:
+def render(generation: int = 0) -> str:
     """Return the kwok `--config` file: the configuration and every Stage, as YAML documents."""
-    docs = [configuration(), *stages()]
+    docs = [configuration(generation), *stages()]
     for doc in docs[1:]:
         nxt = doc["spec"]["next"]
         if "statusTemplate" in nxt:  # block style keeps the templates readable in the file

@@ -61,3 +61,18 @@ def test_templates_have_balanced_actions() -> None:
 def test_terminating_pods_are_deleted_and_job_pods_complete() -> None:
     assert _stage("pod-delete")["spec"]["next"] == {"delete": True}
     assert _expressions("pod-complete")[".metadata.ownerReferences.[].kind"] == ("In", ["Job"])
+
+
+def test_recovering_pods_keep_their_addresses_and_start_time() -> None:
+    # A second pod IP would be rejected by the apiserver ("no more than one IP per family").
+    recover = _stage("pod-recover")["spec"]["next"]["statusTemplate"]
+    assert "PodIPWith" not in recover and "startTime" not in recover
+    assert "PodIPWith" in _stage("pod-ready")["spec"]["next"]["statusTemplate"]
+
+
+def test_each_start_allocates_pod_ips_from_a_fresh_range() -> None:
+    first = kwokconfig.configuration(0)["options"]["cidr"]
+    second = kwokconfig.configuration(1)["options"]["cidr"]
+    assert first == "10.64.0.0/16" and second == "10.65.0.0/16"
+    assert kwokconfig.pod_cidr(kwokconfig.POD_CIDR_GENERATIONS) == first  # wraps around
+    assert "10.0." not in first  # never inside the service range 10.0.0.0/24

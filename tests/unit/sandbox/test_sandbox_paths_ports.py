@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 from pathlib import Path
 
 import pytest
 
-from unideploy.sandbox import ComponentStatus, SandboxStatus, default_state_dir, ports
+from unideploy.sandbox import ComponentStatus, SandboxStatus, default_state_dir, nodes, ports
 
 
 def test_state_dir_sits_beside_the_nearest_stack_yaml(
@@ -71,3 +72,15 @@ def test_status_summary_tells_running_degraded_and_stopped() -> None:
     data = running.to_dict()
     assert data["state"] == "running" and data["context"] == "unideploy-sandbox"
     assert data["components"][0]["log"] == "/l/etcd.log"
+
+
+def test_a_node_counts_only_when_its_lease_was_renewed_since_up_began() -> None:
+    since = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
+    assert nodes.renewed_since({"spec": {"renewTime": "2026-01-01T12:00:05.123456Z"}}, since)
+    assert not nodes.renewed_since({"spec": {"renewTime": "2026-01-01T11:59:59.000000Z"}}, since)
+    assert not nodes.renewed_since({"spec": {}}, since)
+    ready = {"status": {"conditions": [{"type": "Ready", "status": "True"}]}}
+    assert nodes.node_ready(ready) and not nodes.node_ready({"status": {}})
+    node = nodes.fake_node("sandbox-node-1")
+    assert node["metadata"]["annotations"] == {"kwok.x-k8s.io/node": "fake"}
+    assert nodes.names(2) == ["sandbox-node-0", "sandbox-node-1"]

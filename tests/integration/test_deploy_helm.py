@@ -1,0 +1,129 @@
+"""The helm phases on the sandbox: tiers, readiness, atomic rollback, dependents, whole-stack
+rollback, incremental redeploys and the diff — through the CLI, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.integration.deploy_support import apps_stack, reference_stack, steps, unideploy
+from tests.integration.sandbox_cluster import Cluster
+
+from unideploy.engines.helm_sdk import SdkHelm
+
+pytestmark = pytest.mark.cluster
+
+UNREADY = 'app:\n  podAnnotations:\n    unideploy.io/sandbox-unready: "true"\n'
+
+
+def test_reference_stack_deploys_then_incremental_is_a_noop_and_one_change_upgrades_one(
+    sandbox: Cluster, tmp_path: Path
+) -> None:
+    stack = reference_stack(tmp_path / "ref", sandbox.kubeconfig)
+    first = unideploy(stack, "deploy", "-e", "development", "--skip-tests", "-o", "json")
+    assert first.returncode == 0, first.stderr
+    helm_steps = {k: v for k, v in steps(first.stdout).items() if k.startswith("helm/")}
+    assert len(helm_steps) == 8
+    assert {s["status"] for s in helm_steps.values()} == {"changed"}
+    tiers = [p["name"] for p in json.loads(first.stdout)["phases"] if p["name"].startswith("helm:")]
+    assert tiers == ["helm:infrastructure", "helm:storage", "helm:monitoring", "helm:applications"]
+    listed = SdkHelm(sandbox.kubeconfig, "unideploy-sandbox").releases()
+    assert {r.release for r in listed} >= {"metallb-config", "grafana", "homepage"}
+    config = sandbox.get_json("configmap", "metallb-address-pool", namespace="metallb-system")
+    assert config["data"]["pool-name"].startswith("development")
+
+    again = unideploy(
+        stack, "deploy", "-e", "development", "--skip-tests", "--incremental", "-o", "json"
+    )
+    assert again.returncode == 0, again.stderr
+    assert {s["status"] for k, s in steps(again.stdout).items() if k.startswith("helm/")} == {
+        "unchanged"
+    }
+
+    fresh = unideploy(stack, "diff", "-e", "development", "--detailed-exitcode", "-o", "json")
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    assert json.loads(fresh.stdout)["has_changes"] is False
+
+    change = ("--set", "homepage.settings.title=Changed")
+    diff = unideploy(stack, "diff", "-e", "development", "--skip-terraform", *change, "-o", "json")
+    assert diff.returncode == 0, diff.stderr
+    changed = [r for r in json.loads(diff.stdout)["releases"] if r["changes"]]
+    assert [r["release"] for r in changed] == ["homepage"]
+    objects = {c["object"] for c in changed[0]["changes"]}
+    assert objects == {"ConfigMap apps/homepage-settings", "Deployment apps/homepage"}
+    assert "+  title: Changed" in changed[0]["changes"][0]["diff"] or any(
+        "title: Changed" in c["diff"] for c in changed[0]["changes"]
+    )
+
+    third = unideploy(
+        stack, "deploy", "-e", "development", "--skip-tests", "--incremental", *change, "-o", "json"
+    )
+    assert third.returncode == 0, third.stderr
+    statuses = {k: s["status"] for k, s in steps(third.stdout).items() if k.startswith("helm/")}
+    assert statuses.pop("helm/homepage") == "changed"
+    assert set(statuses.values()) == {"unchanged"}
+
+
+def test_unready_release_is_rolled_back_and_its_dependents_skipped(
+    sandbox: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    stack = apps_stack(tmp_path / "apps", sandbox.kubeconfig, namespace)
+    assert unideploy(stack, "deploy", "-e", "development", "--skip-tests").returncode == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(UNREADY)
+    done = unideploy(
+        stack, "deploy", "-e", "development", "--skip-tests", "--values", str(bad), "-o", "json"
+    )
+    assert done.returncode == 1
+    results = steps(done.stdout)
+    assert results["helm/app"]["status"] == "rolled_back"
+    assert "rolled back to revision 1" in results["helm/app"]["reason"]
+    assert results["helm/frontend"]["status"] == "skipped"
+    assert results["helm/frontend"]["reason"] == 'needs "helm/app", which failed'
+    assert results["helm/cache"]["status"] in ("changed", "unchanged")
+    history = SdkHelm(sandbox.kubeconfig, "unideploy-sandbox").history("app", namespace)
+    assert [r.revision for r in history] == [1, 2, 3]
+    assert [r.status for r in history][0::2] == ["superseded", "deployed"]
+    live = sandbox.get_json("deployment", "app", namespace=namespace)
+    annotations = live["spec"]["template"]["metadata"].get("annotations", {})
+    assert "unideploy.io/sandbox-unready" not in annotations
+
+
+def test_rollback_returns_every_release_to_the_last_successful_run(
+    sandbox: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    stack = apps_stack(tmp_path / "apps", sandbox.kubeconfig, namespace)
+    stack_yaml = stack / "stack.yaml"
+    stack_yaml.write_text(
+        stack_yaml.read_text().replace("    timeout: 15\n", "    timeout: 15\n    atomic: false\n")
+    )
+    assert unideploy(stack, "deploy", "-e", "development", "--skip-tests").returncode == 0
+    changed = tmp_path / "changed.yaml"
+    changed.write_text("cache:\n  settings: {size: big}\n" + UNREADY)
+    bad = unideploy(
+        stack,
+        "deploy",
+        "-e",
+        "development",
+        "--skip-tests",
+        "--values",
+        str(changed),
+        "--continue-on-error",
+    )
+    assert bad.returncode == 1
+    helm = SdkHelm(sandbox.kubeconfig, "unideploy-sandbox")
+    assert helm.history("app", namespace)[-1].revision == 2
+    assert helm.history("cache", namespace)[-1].revision == 2
+
+    back = unideploy(stack, "rollback", "-e", "development", "-o", "json")
+    assert back.returncode == 0, back.stderr
+    results = steps(back.stdout)
+    assert results["helm/app"]["status"] == "changed"
+    assert results["helm/cache"]["details"]["rolled_back_to"] == 1
+    assert results["helm/frontend"]["status"] == "unchanged"
+    # Revision 1 of cache had no settings, so the ConfigMap the bad deploy added is gone again.
+    gone = sandbox.kubectl("get", "configmap", "cache-settings", "-n", namespace, check=False)
+    assert gone.returncode == 1 and "NotFound" in gone.stderr
+    runs = json.loads(unideploy(stack, "history", "-e", "development", "-o", "json").stdout)
+    assert len(runs["runs"] if isinstance(runs, dict) else runs) == 3
