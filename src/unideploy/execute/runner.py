@@ -37,7 +37,7 @@ from unideploy.execute.result import (
     utcnow,
 )
 from unideploy.execute.retry import RetryPolicy
-from unideploy.execute.schedule import RunState, run_phase
+from unideploy.execute.schedule import RunState, blocked_reason, run_phase
 from unideploy.execute.step import Phase
 
 
@@ -129,11 +129,18 @@ class Runner:
     def _phase(self, phase: Phase, before: list[PhaseResult]) -> PhaseResult:
         state = self._state
         skip = phase.skip_reason
-        if skip is None and state.stop_reason is not None:
+        stopped = skip is None and state.stop_reason is not None
+        if stopped:
             skip = _later_phase_reason(state, before)
         if skip is not None:
+            # A step that needs a failed step says so, rather than only that the run stopped.
             steps = tuple(
-                StepResult(id=s.id, phase=phase.name, status=Status.SKIPPED, reason=skip)
+                StepResult(
+                    id=s.id,
+                    phase=phase.name,
+                    status=Status.SKIPPED,
+                    reason=(blocked_reason(s, phase.name, state) if stopped else None) or skip,
+                )
                 for s in phase.steps
             )
             for step in steps:

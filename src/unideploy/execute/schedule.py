@@ -116,7 +116,7 @@ def _start_ready(
     for _ in range(len(waiting)):
         sid = waiting.popleft()
         step = steps[sid]
-        reason = _blocked_reason(step, phase.name, state) or state.stop_reason
+        reason = blocked_reason(step, phase.name, state) or state.stop_reason
         if reason is not None:
             decide(StepResult(id=sid, phase=phase.name, status=Status.SKIPPED, reason=reason))
             skipped = True
@@ -133,7 +133,7 @@ def _start_ready(
     return skipped
 
 
-def _blocked_reason(step: Step, phase: str, state: RunState) -> str | None:
+def blocked_reason(step: Step, phase: str, state: RunState) -> str | None:
     for need in state.needs[step.id]:
         root = state.blocked.get(need)
         if root is None:

