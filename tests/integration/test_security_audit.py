@@ -135,3 +135,13 @@ def test_certs_from_cluster_reads_tls_secrets(
     assert code == ExitCode.FAILED
     assert "PRIVATE KEY" not in out
     assert leaf.key_path.read_text().splitlines()[1] not in out
+
+
+def test_tls_from_cluster_without_exposed_endpoints_says_so(
+    sandbox: Cluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["security", "tls", "--from-cluster", "--kubeconfig", str(sandbox.kubeconfig)]
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == ExitCode.CONFIG_ERROR
+    assert "the cluster exposes no TLS endpoint" in err

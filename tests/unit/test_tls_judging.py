@@ -113,3 +113,31 @@ def test_chain_trust_is_independent_of_expiry_and_name(pki: Path) -> None:
     reason = chain_trust([expired.cert], [other.cert])
     assert reason is not None and "validation failed" in reason
     assert chain_trust([], [ca.cert]) == "the server sent no certificate"
+
+
+def test_endpoints_discovered_from_ingresses_and_load_balancers() -> None:
+    from unideploy.checks.endpoints import endpoints_from_objects
+
+    objects = [
+        {
+            "kind": "Ingress",
+            "spec": {"tls": [{"hosts": ["grafana.lab.example", "*.lab.example"]}]},
+        },
+        {"kind": "Ingress", "spec": {"rules": [{"host": "plain.lab.example"}]}},
+        {
+            "kind": "Service",
+            "spec": {"type": "LoadBalancer", "ports": [{"port": 443}, {"port": 80}]},
+            "status": {"loadBalancer": {"ingress": [{"ip": "192.168.1.240"}]}},
+        },
+        {
+            "kind": "Service",
+            "spec": {"type": "LoadBalancer", "ports": [{"port": 9443}]},
+            "status": {},
+        },
+        {"kind": "Service", "spec": {"type": "ClusterIP", "ports": [{"port": 443}]}},
+        {"kind": "Ingress", "spec": {"tls": [{"hosts": ["grafana.lab.example"]}]}},
+    ]
+    assert endpoints_from_objects(objects) == [
+        Endpoint("grafana.lab.example", 443),
+        Endpoint("192.168.1.240", 443),
+    ]

@@ -29,14 +29,23 @@ AUDIT_RESOURCES: tuple[tuple[str, str, str], ...] = (
 
 
 def list_all(
-    client: ApiClient, api_version: str, kind: str, resource: str, timeout: float = 30.0
+    client: ApiClient,
+    api_version: str,
+    kind: str,
+    resource: str,
+    *,
+    field_selector: str | None = None,
+    missing_ok: bool = False,
+    timeout: float = 30.0,
 ) -> list[dict[str, Any]]:
-    """Every object of one resource across all namespaces."""
+    """Every object of one resource across all namespaces ([] for an absent API if missing_ok)."""
     base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+    query = [("fieldSelector", field_selector)] if field_selector else None
     try:
         method, url, headers, body, post = client.param_serialize(
             method="GET",
             resource_path=f"{base}/{resource}",
+            query_params=query,
             header_params={"Accept": "application/json"},
             auth_settings=["BearerToken"],
         )
@@ -48,6 +57,8 @@ def list_all(
             hint="check that the API server is reachable; retrying may help",
             retryable=True,
         ) from exc
+    if response.status == 404 and missing_ok:
+        return []
     if response.status >= 400:
         raise EngineError(
             f"listing {resource} failed: HTTP {response.status} {response.reason}",
@@ -70,3 +81,18 @@ def fetch_audit_objects(
         for item in list_all(client, api_version, kind, resource):
             objects.append(K8sObject(raw=item, path=f"cluster:{resource}"))
     return objects
+
+
+def fetch_tls_sources(client: ApiClient) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """`kubernetes.io/tls` Secrets and cert-manager Certificates (none when the CRD is absent)."""
+    secrets = list_all(client, "v1", "Secret", "secrets", field_selector="type=kubernetes.io/tls")
+    certificates = list_all(
+        client, "cert-manager.io/v1", "Certificate", "certificates", missing_ok=True
+    )
+    return secrets, certificates
+
+
+def fetch_exposed(client: ApiClient) -> list[dict[str, Any]]:
+    """Ingresses and Services, the objects TLS endpoints are discovered from."""
+    ingresses = list_all(client, "networking.k8s.io/v1", "Ingress", "ingresses")
+    return ingresses + list_all(client, "v1", "Service", "services")

@@ -1,11 +1,13 @@
 """Network endpoints as the security commands take them: HOST:PORT plus an optional SNI name.
 
-Parsing only; TLS and certificate probes connect to what this describes.
+Parsing and discovery from objects only; TLS and certificate probes connect to what this describes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from unideploy.errors import ConfigError
 
@@ -52,3 +54,33 @@ def parse_endpoint(text: str, server_name: str | None = None) -> Endpoint:
             )
         port = int(port_text)
     return Endpoint(host=host, port=port, server_name=server_name or None)
+
+
+TLS_SERVICE_PORTS = frozenset({443, 8443, 9443})
+
+
+def endpoints_from_objects(objects: Iterable[Mapping[str, Any]]) -> list[Endpoint]:
+    """TLS endpoints of a stack: Ingress TLS hosts and LoadBalancer Services on 443/8443/9443.
+
+    Ingress hosts are reached on 443 by name, Services at their assigned address. Objects are
+    plain dicts as rendered or as served; duplicates are dropped and order is kept.
+    """
+    found: dict[tuple[str, int, str | None], Endpoint] = {}
+    for obj in objects:
+        kind, spec = obj.get("kind"), obj.get("spec") or {}
+        if kind == "Ingress":
+            for block in spec.get("tls") or []:
+                for host in block.get("hosts") or []:
+                    if "*" not in str(host):
+                        endpoint = Endpoint(str(host), 443)
+                        found.setdefault((endpoint.host, 443, None), endpoint)
+        elif kind == "Service" and spec.get("type") == "LoadBalancer":
+            status = ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+            addresses = [str(a.get("ip") or a.get("hostname")) for a in status if a]
+            ports = [p.get("port") for p in spec.get("ports") or []]
+            for address in addresses:
+                for port in ports:
+                    if port in TLS_SERVICE_PORTS:
+                        endpoint = Endpoint(address, int(port))
+                        found.setdefault((address, int(port), None), endpoint)
+    return list(found.values())

@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 
 from unideploy.checks import render
-from unideploy.checks.endpoints import parse_endpoint
 from unideploy.checks.policy import Policy, evaluate, policy_for
 from unideploy.checks.registry import Severity, all_checks, check_by_id
 from unideploy.checks.sarif import to_sarif
@@ -23,7 +22,6 @@ from unideploy.errors import ConfigError
 from unideploy.exitcodes import ExitCode
 
 SEVERITIES = [s.value for s in Severity] + ["none"]
-STATUS_ORDER = ["warning", "critical", "expired"]
 
 
 def _fail_on(text: str | None) -> Severity | None:
@@ -157,133 +155,12 @@ def checks_command(output: str) -> None:
         render.checks_text(console(), checks)
 
 
-@security_group.command("tls")
-@click.option(
-    "--endpoint",
-    "-E",
-    "endpoints",
-    multiple=True,
-    metavar="HOST:PORT",
-    help="Endpoint to scan (port defaults to 443). Repeatable.",
-)
-@click.option("--servername", metavar="NAME", help="SNI name sent and matched (default: HOST).")
-@click.option(
-    "--ca-file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    metavar="PEM",
-    help="Trust these CAs instead of the Mozilla store (self-signed development certs).",
-)
-@click.option(
-    "--profile",
-    type=click.Choice(["intermediate", "modern"]),
-    default="intermediate",
-    show_default=True,
-    help="Mozilla profile: modern accepts TLS 1.3 only.",
-)
-@click.option("--no-hsts", is_flag=True, help="Do not ask for Strict-Transport-Security.")
-@click.option("-e", "--environment", metavar="ENV", help="Scan the stack's endpoints (later).")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default="high", show_default=True)
-@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text")
-@click.pass_context
-def tls_command(
-    ctx: click.Context,
-    endpoints: tuple[str, ...],
-    servername: str | None,
-    ca_file: Path | None,
-    profile: str,
-    no_hsts: bool,
-    environment: str | None,
-    fail_on: str,
-    output: str,
-) -> None:
-    """Scan TLS endpoints with sslyze: protocols, ciphers, chain, hostname, key, signature, HSTS."""
-    if not endpoints:
-        raise (
-            _needs_stack("security tls")
-            if environment
-            else ConfigError("no endpoint given", hint="pass --endpoint HOST:PORT (repeatable)")
-        )
-    from unideploy.checks.tls import TlsOptions, check_tls
-
-    targets = [parse_endpoint(e, servername) for e in endpoints]
-    options = TlsOptions(profile=profile, ca_file=ca_file, check_hsts=not no_hsts)
-    results = check_tls(targets, options)
-    threshold = _fail_on(fail_on)
-    if output == "json":
-        emit_json({"endpoints": [r.to_json() for r in results]})
-    else:
-        render.tls_text(console(), results)
-    failed = threshold is not None and any(
-        i.severity.at_least(threshold) for r in results for i in r.issues
-    )
-    ctx.exit(ExitCode.FAILED if failed else ExitCode.OK)
-
-
-@security_group.command("certs")
-@click.option("--endpoint", "-E", "endpoints", multiple=True, metavar="HOST:PORT")
-@click.option("--file", "files", multiple=True, type=click.Path(path_type=Path), metavar="PEM")
-@click.option("--servername", metavar="NAME", help="SNI name for every endpoint.")
-@click.option("--warn-days", type=click.IntRange(min=0), default=30, show_default=True)
-@click.option("--critical-days", type=click.IntRange(min=0), default=7, show_default=True)
-@click.option("-e", "--environment", metavar="ENV", help="The stack's certificates (later).")
-@click.option(
-    "--fail-on",
-    type=click.Choice([*STATUS_ORDER, "none"]),
-    default="critical",
-    show_default=True,
-    help="Exit 1 at this status or worse; unreadable sources always.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(["text", "json", "prometheus"]),
-    default="text",
-    help="prometheus: x509_cert_* metrics in the text exposition format.",
-)
-@click.pass_context
-def certs_command(
-    ctx: click.Context,
-    endpoints: tuple[str, ...],
-    files: tuple[Path, ...],
-    servername: str | None,
-    warn_days: int,
-    critical_days: int,
-    environment: str | None,
-    fail_on: str,
-    output: str,
-) -> None:
-    """Report days left on served certificates and PEM files (warning 30 d, critical 7 d)."""
-    if not endpoints and not files:
-        raise (
-            _needs_stack("security certs")
-            if environment
-            else ConfigError(
-                "no certificate source given", hint="pass --endpoint HOST:PORT or --file PEM"
-            )
-        )
-    from unideploy.checks import certs as certs_lib
-    from unideploy.checks.certs_metrics import prometheus_text
-
-    thresholds = certs_lib.Thresholds(warn_days, critical_days)
-    results = certs_lib.check_endpoints(
-        [parse_endpoint(e, servername) for e in endpoints], thresholds
-    )
-    results += certs_lib.check_files(list(files), thresholds)
-    if output == "json":
-        emit_json({"certificates": [r.to_json() for r in results]})
-    elif output == "prometheus":
-        sys.stdout.write(prometheus_text(results))
-    else:
-        render.certs_text(console(), results)
-    bad = set(STATUS_ORDER[STATUS_ORDER.index(fail_on) :]) if fail_on != "none" else set()
-    failed = any(r.status.value in bad | {"error"} for r in results)
-    ctx.exit(ExitCode.FAILED if failed else ExitCode.OK)
-
-
-def _register_audit() -> None:
+def _register() -> None:
     from unideploy.cli.security_audit_cmd import audit_command
+    from unideploy.cli.security_tls_cmd import certs_command, tls_command
 
-    security_group.add_command(audit_command)
+    for command in (tls_command, certs_command, audit_command):
+        security_group.add_command(command)
 
 
-_register_audit()
+_register()

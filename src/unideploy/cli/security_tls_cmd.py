@@ -1,0 +1,213 @@
+"""`unideploy security tls` and `security certs`: live TLS endpoints and certificate expiry.
+
+Thin: parse, call `checks.tls` / `checks.certs`, render, exit 1 at the threshold. With
+`--from-cluster` the endpoints (Ingress TLS hosts, LoadBalancer Services) and the certificates
+(TLS Secrets, cert-manager Certificates) come from the cluster. Registered by `security_cmd`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from unideploy.checks import render
+from unideploy.checks.endpoints import endpoints_from_objects, parse_endpoint
+from unideploy.checks.registry import Severity
+from unideploy.cli.common import console, emit_json
+from unideploy.errors import ConfigError
+from unideploy.exitcodes import ExitCode
+
+SEVERITIES = [s.value for s in Severity] + ["none"]
+STATUS_ORDER = ["warning", "critical", "expired"]
+
+
+def _needs_stack(what: str) -> ConfigError:
+    """The hook for `-e ENV`: stack rendering is not wired into these commands yet."""
+    return ConfigError(
+        f"{what} -e ENV needs the stack's rendered manifests and endpoints, not available here yet",
+        hint="pass --endpoint HOST:PORT, --file PEM, or --from-cluster with a kubeconfig",
+    )
+
+
+def cluster_options(func: Any) -> Any:
+    """Add --from-cluster, --kubeconfig and --context."""
+    func = click.option("--context", metavar="NAME", help="kubeconfig context.")(func)
+    func = click.option(
+        "--kubeconfig",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="KUBECONFIG",
+        metavar="PATH",
+        help="Cluster for --from-cluster (default: $KUBECONFIG, then ~/.kube/config).",
+    )(func)
+    return click.option(
+        "--from-cluster", is_flag=True, help="Also take sources from the cluster (read-only)."
+    )(func)
+
+
+def _client(kubeconfig: Path | None, context: str | None) -> Any:
+    from unideploy.engines.kube import api_client
+
+    return api_client(kubeconfig, context)
+
+
+@click.command("tls")
+@click.option(
+    "--endpoint",
+    "-E",
+    "endpoints",
+    multiple=True,
+    metavar="HOST:PORT",
+    help="Endpoint to scan (port defaults to 443). Repeatable.",
+)
+@click.option("--servername", metavar="NAME", help="SNI name sent and matched (default: HOST).")
+@click.option(
+    "--ca-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="PEM",
+    help="Trust these CAs instead of the Mozilla store (self-signed development certs).",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["intermediate", "modern"]),
+    default="intermediate",
+    show_default=True,
+    help="Mozilla profile: modern accepts TLS 1.3 only.",
+)
+@click.option("--no-hsts", is_flag=True, help="Do not ask for Strict-Transport-Security.")
+@click.option("-e", "--environment", metavar="ENV", help="Scan the stack's endpoints (later).")
+@cluster_options
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="high", show_default=True)
+@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def tls_command(
+    ctx: click.Context,
+    endpoints: tuple[str, ...],
+    servername: str | None,
+    ca_file: Path | None,
+    profile: str,
+    no_hsts: bool,
+    environment: str | None,
+    from_cluster: bool,
+    kubeconfig: Path | None,
+    context: str | None,
+    fail_on: str,
+    output: str,
+) -> None:
+    """Scan TLS endpoints with sslyze: protocols, ciphers, chain, hostname, key, signature, HSTS.
+
+    --from-cluster adds every Ingress TLS host and LoadBalancer Service on 443/8443/9443.
+    """
+    if not endpoints and not from_cluster:
+        raise (
+            _needs_stack("security tls")
+            if environment
+            else ConfigError("no endpoint given", hint="pass --endpoint HOST:PORT (repeatable)")
+        )
+    from unideploy.checks.tls import TlsOptions, check_tls
+
+    targets = [parse_endpoint(e, servername) for e in endpoints]
+    if from_cluster:
+        from unideploy.checks.audit_fetch import fetch_exposed
+
+        targets += endpoints_from_objects(fetch_exposed(_client(kubeconfig, context)))
+    if not targets:
+        raise ConfigError("the cluster exposes no TLS endpoint", hint="pass --endpoint HOST:PORT")
+    options = TlsOptions(profile=profile, ca_file=ca_file, check_hsts=not no_hsts)
+    results = check_tls(targets, options)
+    threshold = _fail_on(fail_on)
+    if output == "json":
+        emit_json({"endpoints": [r.to_json() for r in results]})
+    else:
+        render.tls_text(console(), results)
+    failed = threshold is not None and any(
+        i.severity.at_least(threshold) for r in results for i in r.issues
+    )
+    ctx.exit(ExitCode.FAILED if failed else ExitCode.OK)
+
+
+def _fail_on(text: str) -> Severity | None:
+    return None if text == "none" else Severity.parse(text, what="--fail-on")
+
+
+def _cluster_certs(kubeconfig: Path | None, context: str | None, thresholds: Any) -> list[Any]:
+    from unideploy.checks import certs as certs_lib
+    from unideploy.checks.audit_fetch import fetch_tls_sources
+
+    secrets, certificates = fetch_tls_sources(_client(kubeconfig, context))
+    return certs_lib.check_tls_secrets(secrets, thresholds) + (
+        certs_lib.check_certificate_resources(certificates, thresholds)
+    )
+
+
+@click.command("certs")
+@click.option("--endpoint", "-E", "endpoints", multiple=True, metavar="HOST:PORT")
+@click.option("--file", "files", multiple=True, type=click.Path(path_type=Path), metavar="PEM")
+@click.option("--servername", metavar="NAME", help="SNI name for every endpoint.")
+@click.option("--warn-days", type=click.IntRange(min=0), default=30, show_default=True)
+@click.option("--critical-days", type=click.IntRange(min=0), default=7, show_default=True)
+@click.option("-e", "--environment", metavar="ENV", help="The stack's certificates (later).")
+@cluster_options
+@click.option(
+    "--fail-on",
+    type=click.Choice([*STATUS_ORDER, "none"]),
+    default="critical",
+    show_default=True,
+    help="Exit 1 at this status or worse; unreadable sources always.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "json", "prometheus"]),
+    default="text",
+    help="prometheus: x509_cert_* metrics in the text exposition format.",
+)
+@click.pass_context
+def certs_command(
+    ctx: click.Context,
+    endpoints: tuple[str, ...],
+    files: tuple[Path, ...],
+    servername: str | None,
+    warn_days: int,
+    critical_days: int,
+    environment: str | None,
+    from_cluster: bool,
+    kubeconfig: Path | None,
+    context: str | None,
+    fail_on: str,
+    output: str,
+) -> None:
+    """Report days left on served certificates and PEM files (warning 30 d, critical 7 d).
+
+    --from-cluster adds every kubernetes.io/tls Secret and cert-manager Certificate (a Certificate
+    that is not Ready is an error). Secrets are read for tls.crt only; nothing is printed of them.
+    """
+    if not endpoints and not files and not from_cluster:
+        raise (
+            _needs_stack("security certs")
+            if environment
+            else ConfigError(
+                "no certificate source given", hint="pass --endpoint HOST:PORT or --file PEM"
+            )
+        )
+    from unideploy.checks import certs as certs_lib
+    from unideploy.checks.certs_metrics import prometheus_text
+
+    thresholds = certs_lib.Thresholds(warn_days, critical_days)
+    results = certs_lib.check_endpoints(
+        [parse_endpoint(e, servername) for e in endpoints], thresholds
+    )
+    results += certs_lib.check_files(list(files), thresholds)
+    if from_cluster:
+        results += _cluster_certs(kubeconfig, context, thresholds)
+    if output == "json":
+        emit_json({"certificates": [r.to_json() for r in results]})
+    elif output == "prometheus":
+        sys.stdout.write(prometheus_text(results))
+    else:
+        render.certs_text(console(), results)
+    bad = set(STATUS_ORDER[STATUS_ORDER.index(fail_on) :]) if fail_on != "none" else set()
+    failed = any(r.status.value in bad | {"error"} for r in results)
+    ctx.exit(ExitCode.FAILED if failed else ExitCode.OK)
