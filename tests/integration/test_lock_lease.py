@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from kubernetes import client
 from tests.integration.sandbox_cluster import Cluster
 
+from unideploy.audit import AuditLog
 from unideploy.cli.lock_cmd import lock_group
 from unideploy.errors import LockError
 from unideploy.execute.lease import LeaseLock, api_client
@@ -196,3 +197,21 @@ def test_save_run_records_locally_and_mirrors(api: Any, lock_ns: str, tmp_path: 
     assert History(tmp_path / "history.db").get(result.run_id) == result
     mirrored = cluster_runs(api, namespace=lock_ns, environment="staging")
     assert [r.run_id for r in mirrored] == [result.run_id]
+
+
+def test_lock_release_cli_frees_a_dead_runs_lease_and_audits_it(
+    kubeconfig: Path, api: Any, lock_ns: str, tmp_path: Path
+) -> None:
+    dead = LeaseLock(api, "production", identity="carol@old (run r1)", namespace=lock_ns)
+    dead.acquire()
+    dead._stop.set()  # the run dies without releasing
+    args = ["-e", "production", "--kubeconfig", str(kubeconfig), "--namespace", lock_ns]
+    out = CliRunner().invoke(lock_group, ["release", *args, "--state-dir", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    assert "released the lock of production held by carol@old (run r1)" in out.output
+    assert "holderIdentity" not in _lease(api, lock_ns, "production")["spec"]
+    entries = AuditLog(tmp_path / "audit.jsonl").entries()
+    assert [e["event"] for e in entries] == ["lock_force_released"]
+    assert entries[0]["data"]["holder"] == "carol@old (run r1)"
+    again = CliRunner().invoke(lock_group, ["release", *args, "--state-dir", str(tmp_path)])
+    assert "the lock of production was free" in again.output

@@ -1,8 +1,8 @@
 """The cluster-side environment lock: a coordination.k8s.io/v1 Lease named `unideploy-<env>`.
 
 Taken with optimistic concurrency (resourceVersion), renewed by a background thread while the run
-lasts, released by clearing the holder. A Lease not renewed within leaseDurationSeconds is stale
-and may be taken over. Talks to the apiserver only through the `kubernetes` client.
+lasts, released by clearing the holder. A Lease not renewed within leaseDurationSeconds (by this
+machine's clock: keep clocks in sync) is stale and may be taken over. Uses the `kubernetes` client.
 """
 
 from __future__ import annotations
