@@ -10,6 +10,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ from unideploy.engines.helm_render import split_and_sort
 log = logging.getLogger(__name__)
 
 STORAGE_DRIVER = "secret"
+#: Revisions kept per release (the Helm CLI's default for `upgrade --history-max`).
+MAX_HISTORY = 10
 
 
 def revision_from(summary: dict[str, Any], namespace: str) -> Revision:
@@ -148,6 +151,7 @@ class SdkHelm:
                         dict(spec.values),
                         context=ctx,
                         cleanup_on_fail=spec.atomic,
+                        max_history=MAX_HISTORY,
                         reset_values=True,
                         **common,
                     )
@@ -208,7 +212,17 @@ class SdkHelm:
             if "not found" in str(exc).lower():
                 return []
             raise engine_error(exc, spec, "history") from exc
-        return sorted((revision_from(e, namespace) for e in entries), key=lambda r: r.revision)
+        revisions = sorted((revision_from(e, namespace) for e in entries), key=lambda r: r.revision)
+        return [self._with_description(r) for r in revisions]
+
+    def _with_description(self, rev: Revision) -> Revision:
+        """History summaries lack the description ("Rollback to 2", "Upgrade complete"); add it."""
+        try:
+            info = self._config(rev.namespace).get_all(rev.release, revision=rev.revision)
+        except hp.HelmError:
+            return rev
+        details = info.get("info") or {}
+        return replace(rev, description=str(details.get("description") or rev.description))
 
     def releases(self, namespace: str | None = None) -> list[Revision]:
         """Latest revision of every release in every state, sorted by namespace and name."""
