@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from cryptography import x509
+from cryptography.utils import CryptographyDeprecationWarning
 from sslyze.mozilla_tls_profile.tls_config_checker import (
     MozillaTlsConfiguration,
     TlsConfigurationEnum,
@@ -43,6 +45,10 @@ from unideploy.checks.tls import (
 from unideploy.checks.trust import chain_trust, hostname_matches, load_bundle
 from unideploy.checks.x509info import facts, utcnow
 from unideploy.errors import ConfigError
+
+# sslyze's bundled trust stores hold an old root with a non-positive serial; cryptography warns
+# about it on every scan. It is noise about sslyze's data, not about the endpoint being judged.
+warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning, module=r"sslyze\.")
 
 CIPHER_COMMANDS = {
     "ssl_2_0_cipher_suites": ScanCommand.SSL_2_0_CIPHER_SUITES,
