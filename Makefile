@@ -14,9 +14,12 @@ help:
 bootstrap:
 	@bash scripts/lib/bootstrap.sh
 
+# The reference stack deployed to the local sandbox control plane (tools built once, cached).
 demo: bootstrap
-	$(BIN)/unideploy validate -e $(ENV)
+	bash scripts/setup/install-tools.sh
+	$(BIN)/unideploy sandbox up
 	$(BIN)/unideploy plan -e $(ENV)
+	$(BIN)/unideploy deploy -e $(ENV)
 
 lint: bootstrap
 	$(BIN)/ruff check src tests bench scripts
