@@ -6,9 +6,10 @@ Public API: `Sandbox(state_dir).up() / .down() / .status()`, `default_state_dir(
 
 from __future__ import annotations
 
-from unideploy.sandbox.core import Sandbox, default_state_dir
+from unideploy.sandbox.core import Sandbox
 from unideploy.sandbox.kubeconfig import CONTEXT
 from unideploy.sandbox.kwokconfig import UNREADY_ANNOTATION
+from unideploy.sandbox.state import default_state_dir
 from unideploy.sandbox.status import ComponentStatus, SandboxStatus
 from unideploy.sandbox.tools import ToolNotFoundError, find_tool, kubernetes_version, missing_tools
 

@@ -20,6 +20,7 @@ from unideploy.engines import process
 from unideploy.errors import EngineError
 from unideploy.sandbox import components, kubeconfig, kwokconfig, nodes, pki, ports, state
 from unideploy.sandbox.api import ApiClient, http_health
+from unideploy.sandbox.state import default_state_dir
 from unideploy.sandbox.status import ComponentStatus, SandboxStatus
 from unideploy.sandbox.tools import (
     CONTROL_PLANE_TOOLS,
@@ -30,7 +31,6 @@ from unideploy.sandbox.tools import (
     tool_path,
 )
 
-STATE_DIR_ENV = "UNIDEPLOY_SANDBOX_DIR"
 STOP_TIMEOUT = 10.0
 
 
@@ -41,21 +41,6 @@ class _Handle(Protocol):
     returncode: int | None
 
     def poll(self) -> int | None: ...
-
-
-def default_state_dir(start: Path | None = None) -> Path:
-    """Return $UNIDEPLOY_SANDBOX_DIR, else `.unideploy/sandbox` beside the nearest stack.yaml.
-
-    The search walks up from `start` (default: the cwd); without a stack.yaml the cwd is used.
-    """
-    override = os.environ.get(STATE_DIR_ENV)
-    if override:
-        return Path(override).expanduser().resolve()
-    here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "stack.yaml").is_file():
-            return candidate / ".unideploy" / "sandbox"
-    return here / ".unideploy" / "sandbox"
 
 
 def _log_tail(path: Path, lines: int = 8) -> str:
@@ -112,21 +97,24 @@ class Sandbox:
         deadline = self._t0 + timeout
         try:
             self._start("etcd", binaries, p, record)
-            self._wait("etcd", deadline, lambda: http_health(p.etcd_client))
+            self._wait("etcd", "etcd healthy", deadline, lambda: http_health(p.etcd_client))
             self._start("kube-apiserver", binaries, p, record)
             api = ApiClient(
                 p.apiserver, certs.ca_cert, certs.client_cert("admin"), certs.client_key("admin")
             )
-            self._wait("kube-apiserver", deadline, api.ready)
+            self._wait("kube-apiserver", "apiserver /readyz", deadline, api.ready)
             for name in ("kube-controller-manager", "kube-scheduler"):
                 self._start(name, binaries, p, record)
             record.nodes = nodes.names(self.nodes)
             since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
             nodes.register(api, record.nodes)
             self._start("kwok", binaries, p, record)
-            self._wait("kwok", deadline, lambda: nodes.all_ready(api, record.nodes, since))
+            self._wait(
+                "kwok", "nodes Ready", deadline, lambda: nodes.all_ready(api, record.nodes, since)
+            )
             self._wait(
                 "kube-controller-manager",
+                "default ServiceAccount",
                 deadline,
                 lambda: api.get("/api/v1/namespaces/default/serviceaccounts/default").status == 200,
             )
@@ -193,7 +181,8 @@ class Sandbox:
         )
         state.save(self.layout.state_file, record)
 
-    def _wait(self, name: str, deadline: float, check: Callable[[], bool]) -> None:
+    def _wait(self, name: str, step: str, deadline: float, check: Callable[[], bool]) -> None:
+        """Poll `check` until true; fail early if component `name` exits, or at `deadline`."""
         proc = self._procs.get(name)
         while time.monotonic() < deadline:
             if proc is not None and proc.poll() is not None:
@@ -204,13 +193,14 @@ class Sandbox:
                 )
             try:
                 if check():
-                    self.timings[f"{name} ready"] = round(time.monotonic() - self._t0, 3)
+                    self.timings[step] = round(time.monotonic() - self._t0, 3)
                     return
             except OSError:
                 pass
             time.sleep(0.2)
         raise EngineError(
-            f"sandbox {name} did not become ready in time: " + _log_tail(self.layout.log(name)),
+            f"sandbox {name} not ready in time (waiting for: {step}): "
+            + _log_tail(self.layout.log(name)),
             hint=f"see {self.layout.log(name)}; on a busy machine, retry `unideploy sandbox up`",
             retryable=True,
         )

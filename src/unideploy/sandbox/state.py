@@ -1,4 +1,4 @@
-"""The sandbox's record of itself (state.json) and the process checks `status` and `down` rely on.
+"""Where a sandbox keeps its state, its record of itself (state.json), and the process checks.
 
 A component is identified by pid *and* the kernel's start time of that pid, so a recycled pid is
 never mistaken for (or killed as) a sandbox component.
@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from unideploy.errors import EngineError
+
+STATE_DIR_ENV = "UNIDEPLOY_SANDBOX_DIR"
 
 
 @dataclass(frozen=True)
@@ -121,3 +123,18 @@ def reap(pid: int) -> None:
     """Collect the exit status of `pid` if it is our child; harmless otherwise."""
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def default_state_dir(start: Path | None = None) -> Path:
+    """Return $UNIDEPLOY_SANDBOX_DIR, else `.unideploy/sandbox` beside the nearest stack.yaml.
+
+    The search walks up from `start` (default: the cwd); without a stack.yaml the cwd is used.
+    """
+    override = os.environ.get(STATE_DIR_ENV)
+    if override:
+        return Path(override).expanduser().resolve()
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "stack.yaml").is_file():
+            return candidate / ".unideploy" / "sandbox"
+    return here / ".unideploy" / "sandbox"
