@@ -18,6 +18,10 @@ CHECK = Check(
 def non_root(container: Container) -> Finding | None:
     non_root_flag = container.effective("runAsNonRoot")
     user = container.effective("runAsUser")
+    if user == 0 and non_root_flag is True:
+        return CHECK.finding(
+            container, "runAsUser is 0 with runAsNonRoot: true; the kubelet will refuse to start it"
+        )
     if user == 0:
         return CHECK.finding(container, "runAsUser is 0 (root)")
     if non_root_flag is True or (isinstance(user, int) and user > 0):
