@@ -50,3 +50,23 @@ def test_gate_passes_hardened_output_in_production() -> None:
     result = static_gate([("helm/web", hardened), ("helm/web", network)], "production")
     assert result.verdict.passed, result.verdict.summary()
     assert result.verdict.reported > 0  # low findings are reported, not blocking
+
+
+def test_release_objects_land_in_the_release_namespace() -> None:
+    from unideploy.checks.gate import release_objects
+
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": "r"},
+    }
+    web = deployment(privileged=False)
+    del web["metadata"]["namespace"]  # type: ignore[attr-defined]
+    pairs = release_objects("web", "shop", [web, role])
+    assert [(src, o["metadata"].get("namespace")) for src, o in pairs] == [
+        ("helm/web", "shop"),
+        ("helm/web", None),
+    ]
+    assert "namespace" not in web["metadata"]  # type: ignore[operator]
+    findings = static_gate(pairs, "development").findings
+    assert not [f for f in findings if f.check_id == "UD-K8S-028"]

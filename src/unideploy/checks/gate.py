@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from unideploy.checks.objects import K8sObject
+from unideploy.checks.objects import CLUSTER_SCOPED_KINDS, K8sObject
 from unideploy.checks.policy import Policy, Verdict, evaluate, policy_for
 from unideploy.checks.registry import Finding
 from unideploy.checks.scan import scan_objects
@@ -26,6 +26,25 @@ class GateResult:
     def to_json(self) -> dict[str, Any]:
         """JSON shape: the verdict plus every finding."""
         return {**self.verdict.to_json(), "findings": [f.to_json() for f in self.findings]}
+
+
+def release_objects(
+    release: str, namespace: str, manifests: Iterable[Mapping[str, Any]]
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """`(source, object)` pairs for one rendered release (pass its hooks too: they run pods).
+
+    Helm installs namespaced objects without a namespace into the release's namespace, so that is
+    filled in here (on a copy) before checks that care about namespaces see them.
+    """
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for manifest in manifests:
+        obj = dict(manifest)
+        meta = dict(obj.get("metadata") or {})
+        if not meta.get("namespace") and str(obj.get("kind")) not in CLUSTER_SCOPED_KINDS:
+            meta["namespace"] = namespace
+            obj["metadata"] = meta
+        out.append((f"helm/{release}", obj))
+    return out
 
 
 def static_gate(
