@@ -64,7 +64,8 @@ def security_group() -> None:
     "--environment",
     metavar="ENV",
     help="Apply ENV's policy (development reports, staging fails on high, production on "
-    "medium and enforces PSS restricted).",
+    "medium and enforces PSS restricted). Scanning ENV's rendered stack without --manifests "
+    "is not wired in yet: render with `helm template` and pass the output.",
 )
 @click.option(
     "--fail-on",
