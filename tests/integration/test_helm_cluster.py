@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from tests.integration.sandbox_cluster import Cluster
+from tests.unit.test_helm_reference_charts import RELEASES, env_values
 
 from unideploy.engines.helm import ReleaseSpec
 from unideploy.engines.helm_charts import ChartCache
@@ -237,3 +238,41 @@ def test_cancelling_a_waiting_install_stops_it_promptly(helm: SdkHelm, namespace
 
     assert time.monotonic() - started < 60
     assert caught.value.hint is not None and "cancelled" in caught.value.hint
+
+
+@pytest.mark.cluster
+def test_the_reference_stack_deploys_and_gets_ready(
+    helm: SdkHelm, reader: KubeReader, namespace: str
+) -> None:
+    messages: list[str] = []
+    for release, (_home, chart) in RELEASES.items():
+        chart_values = env_values("development", release)
+        if chart == "storage":  # cluster-scoped: keep it apart from other tests' classes
+            chart_values["storageClass"] = {"name": f"longhorn-{namespace}", "isDefault": False}
+        spec = ReleaseSpec(
+            release,
+            namespace,
+            str(ROOT / "helm" / "charts" / chart),
+            values=chart_values,
+            wait=False,
+            atomic=False,
+            timeout_s=120,
+        )
+        helm.upgrade(spec)
+        result = wait_ready(
+            reader,
+            helm.render(spec).manifests,
+            namespace=namespace,
+            timeout_s=90,
+            interval_s=0.5,
+            progress=messages.append,
+        )
+        assert result.ready, f"{release}: {result.summary()}"
+
+    deployed = {(r.release, r.status) for r in helm.releases(namespace)}
+    assert deployed == {(name, "deployed") for name in RELEASES}
+    assert "grafana: 1/1 replicas ready" in messages
+    assert reader.get("storage.k8s.io/v1", "StorageClass", None, f"longhorn-{namespace}")
+    for release in RELEASES:
+        helm.uninstall(release, namespace)
+    assert reader.get("storage.k8s.io/v1", "StorageClass", None, f"longhorn-{namespace}") is None
