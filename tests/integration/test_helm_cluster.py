@@ -276,3 +276,26 @@ def test_the_reference_stack_deploys_and_gets_ready(
     for release in RELEASES:
         helm.uninstall(release, namespace)
     assert reader.get("storage.k8s.io/v1", "StorageClass", None, f"longhorn-{namespace}") is None
+
+
+@pytest.mark.cluster
+def test_a_failed_first_install_can_be_fixed_by_the_next_upgrade(
+    helm: SdkHelm, reader: KubeReader, namespace: str
+) -> None:
+    broken = ReleaseSpec(
+        "retry",
+        namespace,
+        WEB_APP,
+        values=values(1, podAnnotations=UNREADY),
+        atomic=False,
+        wait=True,
+        timeout_s=5,
+    )
+    with pytest.raises(EngineError):
+        helm.upgrade(broken)
+    assert [r.status for r in helm.history("retry", namespace)] == ["failed"]
+
+    fixed = helm.upgrade(ReleaseSpec("retry", namespace, WEB_APP, values=values(2), timeout_s=120))
+
+    assert (fixed.revision, fixed.status) == (2, "deployed")
+    assert replicas_of(reader, namespace, "retry") == 2
