@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,10 @@ def test_scan_fails_at_threshold_and_json_carries_findings(
     assert code == ExitCode.OK
 
 
-def test_environment_policy_applies(capsys: pytest.CaptureFixture[str]) -> None:
+def test_environment_policy_applies(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no stack.yaml: the built-in defaults of each environment
     target = FIXTURES / "UD-K8S-038" / "fail-baseline-only.yaml"
     assert run(capsys, "scan", "-m", str(target), "-e", "development")[0] == ExitCode.OK
     assert run(capsys, "scan", "-m", str(target), "-e", "staging")[0] == ExitCode.OK
@@ -143,3 +147,34 @@ def test_missing_sources_are_usage_errors(capsys: pytest.CaptureFixture[str]) ->
     code, _, err = run(capsys, "tls", "--endpoint", "host:notaport")
     assert code == ExitCode.CONFIG_ERROR
     assert "not a number from 1 to 65535" in err
+
+
+def test_environment_policy_layers_stack_values_and_overrides(
+    capsys: pytest.CaptureFixture[str], make_stack: Callable[..., Path]
+) -> None:
+    dev_values = "global:\n  security:\n    failOn: medium\n"
+    root = make_stack(files={"env/development.yaml": dev_values})
+    target = FIXTURES / "UD-K8S-002" / "fail-escalation-unset.yaml"
+    base = ["--stack", str(root), "security", "scan", "-m", str(target), "-e", "development"]
+    code = main([*base, "-o", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == ExitCode.FAILED  # development reports only, but its values say failOn: medium
+    assert doc["verdict"]["policy"]["fail_on"] == "medium"
+    assert doc["verdict"]["policy_from"].endswith("stack.yaml")
+    with_override = (
+        root / "stack.yaml"
+    ).read_text() + "security:\n  development:\n    failOn: none\n"
+    (root / "stack.yaml").write_text(with_override)
+    assert main(base) == ExitCode.OK
+    assert "policy of development from" in capsys.readouterr().out
+
+
+def test_environment_policy_without_a_stack_uses_defaults(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    target = FIXTURES / "UD-K8S-002" / "fail-escalation-unset.yaml"
+    code = main(["security", "scan", "-m", str(target), "-e", "production"])
+    out = capsys.readouterr().out
+    assert code == ExitCode.FAILED
+    assert "built-in defaults (no stack.yaml here)" in out

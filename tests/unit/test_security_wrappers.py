@@ -26,6 +26,8 @@ def test_policy_script_scans_relative_paths_from_the_callers_directory() -> None
         "security-policy-compliance-checks.py",
         "--manifests",
         "UD-K8S-010",
+        "--fail-on",
+        "high",
         "--output",
         "json",
         cwd=FIXTURES,

@@ -17,7 +17,7 @@ from unideploy.checks.policy import Policy, evaluate, policy_for
 from unideploy.checks.registry import Severity, all_checks, check_by_id
 from unideploy.checks.sarif import to_sarif
 from unideploy.checks.scan import MAX_FILE_BYTES, scan
-from unideploy.cli.common import console, emit_json
+from unideploy.cli.common import console, emit_json, globals_of
 from unideploy.errors import ConfigError
 from unideploy.exitcodes import ExitCode
 
@@ -26,6 +26,33 @@ SEVERITIES = [s.value for s in Severity] + ["none"]
 
 def _fail_on(text: str | None) -> Severity | None:
     return None if text in (None, "none") else Severity.parse(str(text), what="--fail-on")
+
+
+def environment_policy(ctx: click.Context, environment: str) -> tuple[Policy, str]:
+    """ENV's policy and where it came from.
+
+    Built-in defaults, then the values' `global.security`, then stack.yaml's `security.<ENV>`
+    block; the built-in defaults alone when no stack file is in reach.
+    """
+    from unideploy.config.layering import load_environment_values
+    from unideploy.config.load import find_stack_file
+
+    given = globals_of(ctx).stack_path
+    try:
+        find_stack_file(given)
+    except ConfigError:
+        if given is not None:
+            raise
+        return policy_for(environment), "built-in defaults (no stack.yaml here)"
+    stack = globals_of(ctx).stack()
+    values = load_environment_values(stack, environment).global_values.get("security") or {}
+    overrides = (stack.file.security or {}).get(environment) or {}
+    if not isinstance(values, dict) or not isinstance(overrides, dict):
+        raise ConfigError(
+            f"security settings of {environment} must be mappings",
+            hint="global.security in the values, security.<env> in stack.yaml",
+        )
+    return policy_for(environment, values, overrides), stack.shown(stack.path)
 
 
 def _needs_stack(what: str) -> ConfigError:
@@ -119,17 +146,23 @@ def scan_command(
     skipped = {check_by_id(i).id for i in skip}
     chosen = [c for c in chosen if c.id not in skipped]
     result = scan(list(manifests), checks=chosen, max_bytes=max_file_size * 2**20)
-    policy = policy_for(environment) if environment else Policy("", Severity.HIGH, None)
+    policy, origin = (
+        environment_policy(ctx, environment)
+        if environment
+        else (Policy("", Severity.HIGH, None), "")
+    )
     if fail_on is not None:
         policy = Policy(policy.environment, _fail_on(fail_on), policy.pod_security)
     verdict = evaluate(result.findings, policy)
     if output == "json":
-        emit_json({**result.to_json(), "verdict": verdict.to_json()})
+        emit_json({**result.to_json(), "verdict": {**verdict.to_json(), "policy_from": origin}})
     elif output == "sarif":
         sys.stdout.write(json.dumps(to_sarif(result, chosen, base=Path.cwd()), indent=2) + "\n")
     else:
         out = console()
         render.scan_text(out, result)
+        if origin:
+            out.print(f"policy of {environment} from {origin}")
         out.print(verdict.summary())
     ctx.exit(ExitCode.FAILED if result.errors or not verdict.passed else ExitCode.OK)
 
