@@ -116,24 +116,24 @@ def deploy(stack: Stack, request: DeployRequest, listeners: Iterable[Listener] =
     run_id = new_run_id()
     audit = AuditLog.for_stack(stack.root)
     kube = _lock_client(ctx, request)
+    options = RunOptions(
+        parallel=request.parallel,
+        continue_on_error=request.continue_on_error,
+        retry=request.retry,
+    )
+    runner = Runner(options, listeners=[*listeners, audit_listener(audit)])
     lock = environment_lock(
         request.environment,
         run_id=run_id,
         state_dir=stack.state_dir,
         kube=kube,
         timeout=request.lock_timeout,
+        on_lost=lambda why: runner.cancel(f"lost the environment lock: {why}"),
     )
     with lock:
         _load_engines(ctx, request)
-        phases = build_phases(ctx, request.skip)
-        options = RunOptions(
-            parallel=request.parallel,
-            continue_on_error=request.continue_on_error,
-            retry=request.retry,
-        )
-        runner = Runner(options, listeners=[*listeners, audit_listener(audit)])
         result = runner.run(
-            phases,
+            build_phases(ctx, request.skip),
             environment=request.environment,
             run_id=run_id,
             revision=stack_revision(stack.root),
