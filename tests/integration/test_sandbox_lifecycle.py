@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from ruamel.yaml import YAML
 from tests.integration.sandbox_cluster import require_tools
 
+from unideploy.cli.sandbox import sandbox_group
+from unideploy.exitcodes import ExitCode
 from unideploy.sandbox import Sandbox, state
 from unideploy.sandbox.ports import listening
 
@@ -38,6 +42,17 @@ def test_up_status_down_leaves_no_process_and_no_port(tmp_path: Path) -> None:
         for comp in status.components:
             assert Path(comp.log).is_file()
         assert box.up().started_at == status.started_at  # a running sandbox is kept as is
+        shown = CliRunner().invoke(
+            sandbox_group, ["status", "--state-dir", str(box.layout.root), "-o", "json"]
+        )
+        assert shown.exit_code == ExitCode.OK
+        data = json.loads(shown.stdout)
+        assert data["state"] == "running" and data["nodes"] == ["sandbox-node-0"]
+        assert all(c["running"] for c in data["components"])
+        path = CliRunner().invoke(
+            sandbox_group, ["kubeconfig", "--state-dir", str(box.layout.root)]
+        )
+        assert (path.exit_code, path.stdout.strip()) == (ExitCode.OK, status.kubeconfig)
     finally:
         record = state.load(box.layout.state_file)
         stopped = box.down()

@@ -7,12 +7,12 @@ and outlive the command that started them; state.json remembers them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
-import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -61,6 +61,7 @@ class Sandbox:
         self._procs: dict[str, _Handle] = {}
         self.timings: dict[str, float] = {}  # seconds from the start of the last `up`
         self._t0 = 0.0
+        self._lock_depth = 0
 
     @property
     def kubeconfig(self) -> Path:
@@ -68,8 +69,29 @@ class Sandbox:
         return self.layout.kubeconfig
 
     # ---- up -------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold the state dir's lock (re-entrant within this object) so two `up`s never race."""
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
+        with state.locked(self.layout.root):
+            self._lock_depth = 1
+            try:
+                yield
+            finally:
+                self._lock_depth = 0
+
     def up(self, timeout: float = 90.0) -> SandboxStatus:
         """Start every component (or keep a healthy running sandbox) and wait until usable."""
+        with self._exclusive():
+            return self._up(timeout)
+
+    def _up(self, timeout: float) -> SandboxStatus:
         current = self.status()
         if current.running:
             return current
@@ -211,11 +233,17 @@ class Sandbox:
 
         With `purge`, also delete the state directory (certificates, etcd data, logs).
         """
+        if not self.layout.root.exists():
+            return []
+        with self._exclusive():
+            return self._down(purge)
+
+    def _down(self, purge: bool) -> list[str]:
         record = state.load(self.layout.state_file)
         stopped: list[str] = []
         if record is not None:
             for proc in reversed(record.processes):
-                if self._stop(proc):
+                if state.stop(proc, STOP_TIMEOUT):
                     stopped.append(proc.name)
             still = ports.wait_closed(list(record.ports.values()), timeout=5.0)
             if still:
@@ -228,38 +256,6 @@ class Sandbox:
         if purge and self.layout.root.exists():
             shutil.rmtree(self.layout.root)
         return stopped
-
-    def _stop(self, record: state.ProcessRecord) -> bool:
-        if not state.alive(record):
-            return False
-        self._signal(record.pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT
-        while time.monotonic() < deadline and state.alive(record):
-            self._reap(record)
-            time.sleep(0.05)
-        if state.alive(record):
-            self._signal(record.pid, signal.SIGKILL)
-            while state.alive(record):
-                self._reap(record)
-                time.sleep(0.05)
-        self._reap(record)
-        return True
-
-    @staticmethod
-    def _signal(pid: int, sig: signal.Signals) -> None:
-        try:
-            os.killpg(pid, sig)  # spawn() gives each component its own session/group
-        except ProcessLookupError:
-            pass
-        except PermissionError:
-            os.kill(pid, sig)
-
-    def _reap(self, record: state.ProcessRecord) -> None:
-        proc = self._procs.get(record.name)
-        if proc is not None and proc.pid == record.pid:
-            proc.poll()
-        else:
-            state.reap(record.pid)
 
     # ---- status ---------------------------------------------------------------------------
     def status(self) -> SandboxStatus:

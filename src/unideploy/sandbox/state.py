@@ -7,8 +7,12 @@ never mistaken for (or killed as) a sandbox component.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
+import signal
+import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,3 +142,38 @@ def default_state_dir(start: Path | None = None) -> Path:
         if (candidate / "stack.yaml").is_file():
             return candidate / ".unideploy" / "sandbox"
     return here / ".unideploy" / "sandbox"
+
+
+@contextlib.contextmanager
+def locked(root: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `root`/.lock; other processes wait for it."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _signal(pid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pid, sig)  # engines.process.spawn gives each component its own process group
+    except ProcessLookupError:
+        pass
+    except PermissionError:
+        os.kill(pid, sig)
+
+
+def stop(record: ProcessRecord, timeout: float) -> bool:
+    """Stop a recorded process: SIGTERM, then SIGKILL after `timeout` s. False if already gone."""
+    if not alive(record):
+        return False
+    _signal(record.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while alive(record):  # alive() also reaps our own exited children
+        if time.monotonic() > deadline:
+            _signal(record.pid, signal.SIGKILL)
+            deadline = time.monotonic() + timeout
+        time.sleep(0.05)
+    return True

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from unideploy.engines import process
 from unideploy.errors import EngineError
 from unideploy.sandbox import state
 
@@ -44,3 +47,27 @@ def test_alive_checks_pid_and_start_time() -> None:
     assert state.alive(me)
     recycled = state.ProcessRecord("me", os.getpid(), ticks + 1, (), "")
     assert not state.alive(recycled)
+
+
+def _spawned(argv: list[str]) -> state.ProcessRecord:
+    proc = process.spawn(argv)
+    ticks = state.start_ticks(proc.pid)
+    assert ticks is not None
+    return state.ProcessRecord("child", proc.pid, ticks, tuple(argv), "")
+
+
+def test_stop_terminates_a_process_and_reports_when_there_was_nothing_to_stop() -> None:
+    record = _spawned(["sleep", "30"])
+    assert state.stop(record, timeout=5)
+    assert not state.alive(record)
+    assert not state.stop(record, timeout=5)
+
+
+def test_stop_kills_a_process_that_ignores_sigterm() -> None:
+    code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(30)"
+    record = _spawned([sys.executable, "-c", code])
+    time.sleep(0.3)  # let it install the handler
+    started = time.monotonic()
+    assert state.stop(record, timeout=0.5)
+    assert not state.alive(record)
+    assert time.monotonic() - started < 5
