@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from unideploy.checks import render
-from unideploy.checks.policy import Policy, evaluate, policy_for
+from unideploy.checks.policy import Policy, evaluate
 from unideploy.checks.registry import Severity, all_checks
 from unideploy.checks.sarif import to_sarif
 from unideploy.cli.common import console, emit_json
@@ -81,11 +81,18 @@ def audit_command(
     """
     from unideploy.checks.audit import AUDIT_CHECKS, AuditOptions, audit
     from unideploy.checks.audit_fetch import fetch_audit_objects
+    from unideploy.checks.policy import NETWORK_POLICY_CHECK
     from unideploy.checks.pss import Level
     from unideploy.checks.scan import ScanResult
+    from unideploy.cli.security_cmd import environment_policy
     from unideploy.engines.kube import api_client
 
-    policy = policy_for(environment) if environment else Policy("", Severity.HIGH, Level.BASELINE)
+    policy = (
+        environment_policy(ctx, environment)[0]
+        if environment
+        else Policy("", Severity.HIGH, Level.BASELINE)
+    )
+    enforce_network_policies |= NETWORK_POLICY_CHECK in policy.always_block
     if fail_on is not None:
         policy = Policy(
             policy.environment,
