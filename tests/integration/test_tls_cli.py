@@ -40,6 +40,11 @@ def test_tls_and_certs_commands(capsys: pytest.CaptureFixture[str], tmp_path: Pa
         assert code == ExitCode.OK  # TLS 1.2 accepted is medium; the default threshold is high
         assert "UD-TLS-001" in capsys.readouterr().out
 
+        code = main([*base, "--endpoint", f"127.0.0.1:{ok}", "-e", "production", "-o", "json"])
+        (endpoint,) = json.loads(capsys.readouterr().out)["endpoints"]
+        assert endpoint["profile"] == "modern"
+        assert code == ExitCode.OK
+
         code = main(
             ["security", "certs", "-E", f"127.0.0.1:{ok}", "-E", f"127.0.0.1:{bad}", "-o", "json"]
         )

@@ -72,12 +72,17 @@ def _client(kubeconfig: Path | None, context: str | None) -> Any:
 @click.option(
     "--profile",
     type=click.Choice(["intermediate", "modern"]),
-    default="intermediate",
-    show_default=True,
-    help="Mozilla profile: modern accepts TLS 1.3 only.",
+    default=None,
+    help="Mozilla profile: modern accepts TLS 1.3 only [default: modern for -e production, "
+    "else intermediate].",
 )
 @click.option("--no-hsts", is_flag=True, help="Do not ask for Strict-Transport-Security.")
-@click.option("-e", "--environment", metavar="ENV", help="Scan the stack's endpoints (later).")
+@click.option(
+    "-e",
+    "--environment",
+    metavar="ENV",
+    help="Choose ENV's profile; alone it would scan the stack's endpoints (not wired in yet).",
+)
 @cluster_options
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="high", show_default=True)
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text")
@@ -87,7 +92,7 @@ def tls_command(
     endpoints: tuple[str, ...],
     servername: str | None,
     ca_file: Path | None,
-    profile: str,
+    profile: str | None,
     no_hsts: bool,
     environment: str | None,
     from_cluster: bool,
@@ -115,6 +120,7 @@ def tls_command(
         targets += endpoints_from_objects(fetch_exposed(_client(kubeconfig, context)))
     if not targets:
         raise ConfigError("the cluster exposes no TLS endpoint", hint="pass --endpoint HOST:PORT")
+    profile = profile or ("modern" if environment == "production" else "intermediate")
     options = TlsOptions(profile=profile, ca_file=ca_file, check_hsts=not no_hsts)
     results = check_tls(targets, options)
     threshold = _fail_on(fail_on)
