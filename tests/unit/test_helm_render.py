@@ -134,3 +134,16 @@ def test_render_digest_matches_the_chart_directory(helm: SdkHelm) -> None:
     rendered = helm.render(ReleaseSpec("demo", "team", str(FIXTURES / "hooked")))
     assert rendered.chart_digest == directory_digest(FIXTURES / "hooked")
     assert (rendered.chart_name, rendered.chart_version) == ("hooked", "0.1.0")
+
+
+def test_parallel_renders_of_one_chart_match_sequential_ones(helm: SdkHelm) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    specs = [
+        ReleaseSpec(f"r{i}", "ns", str(FIXTURES / "hooked"), values={"i": i}) for i in range(8)
+    ]
+    sequential = [helm.render(spec) for spec in specs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(helm.render, specs))
+    assert parallel == sequential
+    assert len({r.release for r in parallel}) == 8

@@ -87,7 +87,8 @@ class ChartCache:
             )
         try:
             if path.is_dir():
-                self._build_dependencies(path, spec)
+                with self._lock:  # releases sharing a chart must not build its charts/ twice
+                    self._build_dependencies(path, spec)
                 return ResolvedChart(path, directory_digest(path))
             return ResolvedChart(path, hp.digest(path))
         except hp.HelmError as exc:

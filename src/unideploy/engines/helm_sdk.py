@@ -133,7 +133,9 @@ class SdkHelm:
         """Install when the release has no live revision, upgrade otherwise."""
         resolved = self.charts.resolve(spec)
         cfg = self._config(spec.namespace)
-        installed = any(r.status != "uninstalled" for r in self.history(spec.name, spec.namespace))
+        installed = any(
+            r.status != "uninstalled" for r in self._summaries(spec.name, spec.namespace)
+        )
         action = "upgrade" if installed else "install"
         common: dict[str, Any] = {
             "namespace": spec.namespace,
@@ -188,11 +190,11 @@ class SdkHelm:
             )
         except hp.HelmError as exc:
             raise engine_error(exc, spec, "rollback") from exc
-        return self.history(name, namespace)[-1]
+        return self._with_description(self._summaries(name, namespace)[-1])
 
     def uninstall(self, name: str, namespace: str, *, timeout_s: int = DEFAULT_TIMEOUT_S) -> bool:
         """Uninstall; False when the release did not exist."""
-        if not self.history(name, namespace):
+        if not self._summaries(name, namespace):
             return False
         spec = ReleaseSpec(name=name, namespace=namespace, chart="", timeout_s=timeout_s)
         try:
@@ -202,7 +204,10 @@ class SdkHelm:
         return True
 
     def history(self, name: str, namespace: str) -> list[Revision]:
-        """Revisions oldest first; empty when the release is unknown."""
+        """Revisions oldest first, each with its description; empty when the release is unknown."""
+        return [self._with_description(r) for r in self._summaries(name, namespace)]
+
+    def _summaries(self, name: str, namespace: str) -> list[Revision]:
         spec = ReleaseSpec(name=name, namespace=namespace, chart="")
         try:
             entries = self._config(namespace).history(name)
@@ -212,8 +217,7 @@ class SdkHelm:
             if "not found" in str(exc).lower():
                 return []
             raise engine_error(exc, spec, "history") from exc
-        revisions = sorted((revision_from(e, namespace) for e in entries), key=lambda r: r.revision)
-        return [self._with_description(r) for r in revisions]
+        return sorted((revision_from(e, namespace) for e in entries), key=lambda r: r.revision)
 
     def _with_description(self, rev: Revision) -> Revision:
         """History summaries lack the description ("Rollback to 2", "Upgrade complete"); add it."""
