@@ -6,7 +6,12 @@ import helm_python as hp
 import pytest
 
 from unideploy.engines.helm import ReleaseSpec
-from unideploy.engines.helm_errors import engine_error, redact, secret_strings
+from unideploy.engines.helm_errors import (
+    engine_error,
+    redact,
+    secret_object_strings,
+    secret_strings,
+)
 
 SPEC = ReleaseSpec("grafana", "monitoring", "helm/charts/web-app", timeout_s=600)
 
@@ -66,3 +71,17 @@ def test_long_details_are_shortened_and_flattened() -> None:
     err = engine_error(hp.HelmReleaseError("line one\n" + "x" * 2000), SPEC, "upgrade")
     assert "\n" not in err.message
     assert len(err.message) < 800 and err.message.endswith("…")
+
+
+def test_rendered_secret_data_is_hidden_from_apply_errors() -> None:
+    manifests = [
+        {"kind": "ConfigMap", "data": {"title": "visible-title"}},
+        {"kind": "Secret", "data": {"pw": "cGFzc3dvcmQtMTIz"}, "stringData": {"tok": "tok-abcdef"}},
+    ]
+    hidden = secret_object_strings(manifests)
+    assert {"cGFzc3dvcmQtMTIz", "password-123", "tok-abcdef"} <= set(hidden)
+    assert "visible-title" not in hidden
+    exc = hp.HelmReleaseError('Secret "db" is invalid: value "password-123" / cGFzc3dvcmQtMTIz')
+    err = engine_error(exc, SPEC, "upgrade", also_hide=hidden)
+    assert "password-123" not in err.render() and "cGFzc3dvcmQtMTIz" not in err.render()
+    assert 'Secret "db" is invalid: value "***" / ***' in err.message

@@ -7,6 +7,7 @@ secret-looking keys of the values) are replaced by `***` before a message is bui
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -107,9 +108,28 @@ def _hint(exc: hp.HelmError, spec: ReleaseSpec, action: str) -> tuple[str, bool]
     return (f"see `helm history {spec.name} -n {spec.namespace}` for the release's state", False)
 
 
-def engine_error(exc: hp.HelmError, spec: ReleaseSpec, action: str) -> EngineError:
+def secret_object_strings(manifests: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The values of every rendered Secret's `data` / `stringData` (and their decoded forms)."""
+    found: set[str] = set()
+    for obj in manifests:
+        if obj.get("kind") != "Secret":
+            continue
+        for key in ("data", "stringData"):
+            for value in (obj.get(key) or {}).values():
+                text = str(value)
+                found.add(text)
+                if key == "data":
+                    with contextlib.suppress(ValueError, UnicodeDecodeError):
+                        found.add(base64.b64decode(text, validate=True).decode())
+    return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
+
+
+def engine_error(
+    exc: hp.HelmError, spec: ReleaseSpec, action: str, *, also_hide: Iterable[str] = ()
+) -> EngineError:
     """Wrap a Helm SDK error: what failed for which release, one hint, retryable when transient."""
-    detail = redact(str(exc).strip(), secret_strings(spec))
+    hidden = sorted({*secret_strings(spec), *also_hide}, key=len, reverse=True)
+    detail = redact(str(exc).strip(), hidden)
     detail = " ".join(detail.split())
     if len(detail) > _MAX_DETAIL:
         detail = detail[: _MAX_DETAIL - 1] + "…"

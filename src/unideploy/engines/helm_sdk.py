@@ -23,8 +23,9 @@ from unideploy.engines.helm import (
     Revision,
 )
 from unideploy.engines.helm_charts import ChartCache
-from unideploy.engines.helm_errors import engine_error
+from unideploy.engines.helm_errors import engine_error, secret_object_strings
 from unideploy.engines.helm_render import split_and_sort
+from unideploy.errors import EngineError
 
 log = logging.getLogger(__name__)
 
@@ -167,11 +168,18 @@ class SdkHelm:
                         **common,
                     )
         except hp.HelmError as exc:
-            raise engine_error(exc, spec, action) from exc
+            raise engine_error(exc, spec, action, also_hide=self._rendered_secrets(spec)) from exc
         log.debug(
             "helm %s %s/%s done: %s", action, spec.namespace, spec.name, summary.get("status")
         )
         return revision_from(summary, spec.namespace)
+
+    def _rendered_secrets(self, spec: ReleaseSpec) -> list[str]:
+        """Secret values the chart renders, so an apply error quoting one cannot leak it."""
+        try:
+            return secret_object_strings(self.render(spec).manifests)
+        except EngineError:
+            return []
 
     def rollback(
         self,
