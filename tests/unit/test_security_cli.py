@@ -178,3 +178,21 @@ def test_environment_policy_without_a_stack_uses_defaults(
     out = capsys.readouterr().out
     assert code == ExitCode.FAILED
     assert "built-in defaults (no stack.yaml here)" in out
+
+
+def test_stack_exemptions_show_as_exempted(
+    capsys: pytest.CaptureFixture[str], make_stack: Callable[..., Path]
+) -> None:
+    root = make_stack()
+    (root / "stack.yaml").write_text(
+        (root / "stack.yaml").read_text()
+        + "security:\n  development:\n    failOn: high\n    exempt:\n"
+        + "      - {check: UD-K8S-012, name: web, reason: vendor agent needs it}\n"
+    )
+    target = FIXTURES / "UD-K8S-012" / "fail-add-sys-admin.yaml"
+    argv = ["--stack", str(root), "security", "scan", "-m", str(target), "-e", "development"]
+    code = main([*argv, "--check", "UD-K8S-012", "-o", "json"])
+    (finding,) = json.loads(capsys.readouterr().out)["findings"]
+    assert code == ExitCode.OK
+    assert finding["exempted"] is True
+    assert finding["exemption_reason"] == "vendor agent needs it (stack)"

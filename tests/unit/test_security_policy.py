@@ -92,3 +92,35 @@ def test_blocked_verdict_raises_gate_error_naming_checks() -> None:
         verdict.raise_if_blocked()
     assert "refused production: 3 blocking finding(s) (UD-K8S-001 x2, UD-K8S-002)" in str(err.value)
     evaluate([LOW], policy_for("production")).raise_if_blocked()
+
+
+def test_stack_exemptions_match_by_pattern_and_need_a_reason() -> None:
+    overrides = {
+        "exempt": [
+            {
+                "check": "UD-K8S-031",
+                "kind": "ClusterRole",
+                "name": "cert-manager*",
+                "reason": "the controller issues certificates into Secrets",
+            }
+        ]
+    }
+    policy = policy_for("production", overrides=overrides)
+    mine = Finding(
+        "UD-K8S-031",
+        Severity.HIGH,
+        "t",
+        ObjectRef("ClusterRole", "", "cert-manager-controller"),
+        "m",
+    )
+    other = Finding("UD-K8S-031", Severity.HIGH, "t", ObjectRef("ClusterRole", "", "grafana"), "m")
+    exempted, kept = policy.exempt([mine, other])
+    assert exempted.exempted is True
+    assert exempted.exemption_reason == "the controller issues certificates into Secrets (stack)"
+    assert kept.exempted is False
+    assert evaluate([exempted, kept], policy).blocking == (kept,)
+    assert policy.to_json()["exemptions"][0]["name"] == "cert-manager*"
+    with pytest.raises(ConfigError, match=r"security.exempt\[0\] needs a check and a reason"):
+        policy_for("production", overrides={"exempt": [{"check": "UD-K8S-031"}]})
+    with pytest.raises(ConfigError, match="unknown keys: nmae"):
+        policy_for("production", overrides={"exempt": [{"check": "X", "reason": "r", "nmae": "a"}]})

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
 from typing import Any
 
 from unideploy.checks.pss import Level
@@ -22,6 +23,31 @@ REPORT_ONLY = ("none", "off", "never", "report")
 
 
 @dataclass(frozen=True)
+class Exemption:
+    """A stack-level exemption: objects matching the patterns are exempt from one check.
+
+    For objects the stack does not author (upstream charts), where an annotation cannot be added.
+    Patterns are shell-style (`cert-manager*`); the reason is required and shown in reports.
+    """
+
+    check: str
+    reason: str
+    kind: str = "*"
+    namespace: str = "*"
+    name: str = "*"
+
+    def matches(self, finding: Finding) -> bool:
+        """True when `finding` is of this check and its object matches every pattern."""
+        ref = finding.object
+        return (
+            fnmatchcase(finding.check_id, self.check)
+            and fnmatchcase(ref.kind, self.kind)
+            and fnmatchcase(ref.namespace, self.namespace)
+            and fnmatchcase(ref.name, self.name)
+        )
+
+
+@dataclass(frozen=True)
 class Policy:
     """What one environment's security gate refuses."""
 
@@ -30,6 +56,17 @@ class Policy:
     pod_security: Level | None
     always_block: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
+    exemptions: tuple[Exemption, ...] = ()
+
+    def exempt(self, findings: Iterable[Finding]) -> tuple[Finding, ...]:
+        """`findings` with the stack's exemptions marked (annotation exemptions are kept)."""
+        out = []
+        for found in findings:
+            rule = next((e for e in self.exemptions if e.matches(found)), None)
+            if rule is not None and not found.exempted:
+                found = replace(found, exempted=True, exemption_reason=f"{rule.reason} (stack)")
+            out.append(found)
+        return tuple(out)
 
     def blocks(self, finding: Finding) -> bool:
         """True when `finding` stops the deploy under this policy."""
@@ -51,6 +88,11 @@ class Policy:
             "pod_security": self.pod_security.value if self.pod_security else None,
             "always_block": sorted(self.always_block),
             "ignore": sorted(self.ignore),
+            "exemptions": [
+                {"check": e.check, "kind": e.kind, "namespace": e.namespace, "name": e.name}
+                | {"reason": e.reason}
+                for e in self.exemptions
+            ],
         }
 
 
@@ -69,6 +111,30 @@ def _ids(value: object, where: str) -> frozenset[str]:
     if not isinstance(value, list):
         raise ConfigError(f"{where} must be a list of check IDs", hint='e.g. ["UD-K8S-022"]')
     return frozenset(str(v).strip().upper() for v in value)
+
+
+def _exemptions(value: object, where: str) -> tuple[Exemption, ...]:
+    if value is None:
+        return ()
+    example = '[{check: UD-K8S-031, kind: ClusterRole, name: "cert-manager*", reason: "…"}]'
+    if not isinstance(value, list):
+        raise ConfigError(f"{where} must be a list of exemptions", hint=f"e.g. {example}")
+    out = []
+    for index, item in enumerate(value):
+        entry = item if isinstance(item, Mapping) else {}
+        if not entry.get("check") or not str(entry.get("reason") or "").strip():
+            raise ConfigError(
+                f"{where}[{index}] needs a check and a reason", hint=f"e.g. {example}"
+            )
+        unknown = set(entry) - {"check", "reason", "kind", "namespace", "name"}
+        if unknown:
+            raise ConfigError(
+                f"{where}[{index}] has unknown keys: {', '.join(sorted(unknown))}",
+                hint="use check, reason, kind, namespace, name",
+            )
+        fields = {k: str(entry[k]) for k in ("kind", "namespace", "name") if k in entry}
+        out.append(Exemption(str(entry["check"]).upper(), str(entry["reason"]).strip(), **fields))
+    return tuple(out)
 
 
 def _layer(policy: Policy, values: Mapping[str, Any], where: str) -> Policy:
@@ -97,7 +163,15 @@ def _layer(policy: Policy, values: Mapping[str, Any], where: str) -> Policy:
             always.discard(NETWORK_POLICY_CHECK)
     always |= _ids(values.get("block"), f"{where}.block")
     ignore |= _ids(values.get("ignore"), f"{where}.ignore")
-    return Policy(policy.environment, fail_on, pod_security, frozenset(always), frozenset(ignore))
+    exemptions = policy.exemptions + _exemptions(values.get("exempt"), f"{where}.exempt")
+    return Policy(
+        policy.environment,
+        fail_on,
+        pod_security,
+        frozenset(always),
+        frozenset(ignore),
+        exemptions,
+    )
 
 
 def policy_for(
@@ -108,7 +182,8 @@ def policy_for(
     """The policy of `environment`: defaults, then `global.security` values, then stack overrides.
 
     Keys understood at both layers: failOn (severity or none), podSecurity (baseline, restricted,
-    none), enforceNetworkPolicies (bool), block and ignore (lists of check IDs). Environments
+    none), enforceNetworkPolicies (bool), block and ignore (lists of check IDs), and exempt (a
+    list of {check, reason, kind, namespace, name} with shell-style patterns). Environments
     without built-in defaults start from staging's.
     """
     base = DEFAULTS.get(environment, DEFAULTS["staging"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -94,11 +95,8 @@ def audit_command(
     )
     enforce_network_policies |= NETWORK_POLICY_CHECK in policy.always_block
     if fail_on is not None:
-        policy = Policy(
-            policy.environment,
-            None if fail_on == "none" else Severity.parse(fail_on),
-            policy.pod_security,
-        )
+        threshold = None if fail_on == "none" else Severity.parse(fail_on, what="--fail-on")
+        policy = replace(policy, fail_on=threshold)
     level = (
         policy.pod_security
         if pod_security is None
@@ -106,9 +104,9 @@ def audit_command(
     )
     options = AuditOptions(enforce_network_policies, level, max_cluster_admin)
     objects = fetch_audit_objects(api_client(kubeconfig, context))
-    findings = tuple(audit(objects, options))
+    findings = policy.exempt(audit(objects, options))
     result = ScanResult(findings, (), (), files=0, objects=len(objects))
-    verdict = evaluate(findings, Policy(policy.environment, policy.fail_on, None))
+    verdict = evaluate(findings, replace(policy, pod_security=None))
     if output == "json":
         emit_json({**result.to_json(), "verdict": verdict.to_json()})
     elif output == "sarif":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -152,7 +153,8 @@ def scan_command(
         else (Policy("", Severity.HIGH, None), "")
     )
     if fail_on is not None:
-        policy = Policy(policy.environment, _fail_on(fail_on), policy.pod_security)
+        policy = replace(policy, fail_on=_fail_on(fail_on))
+    result = replace(result, findings=policy.exempt(result.findings))
     verdict = evaluate(result.findings, policy)
     if output == "json":
         emit_json({**result.to_json(), "verdict": {**verdict.to_json(), "policy_from": origin}})
