@@ -72,6 +72,8 @@ class Policy:
         """True when `finding` stops the deploy under this policy."""
         if finding.exempted or finding.check_id in self.ignore:
             return False
+        if any(rule.matches(finding) for rule in self.exemptions):
+            return False
         if finding.check_id in self.always_block:
             return True
         if self.pod_security is Level.RESTRICTED and finding.check_id in PSS_CHECKS.values():
@@ -237,7 +239,7 @@ class Verdict:
 
 
 def evaluate(findings: Iterable[Finding], policy: Policy) -> Verdict:
-    """Apply `policy` to `findings`."""
-    found = list(findings)
+    """Apply `policy` to `findings` (its stack exemptions included, whether marked yet or not)."""
+    found = list(policy.exempt(findings))
     blocking = tuple(f for f in found if policy.blocks(f))
     return Verdict(policy, blocking, reported=sum(1 for f in found if not f.exempted))
