@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from tests.integration.sandbox_cluster import require_tools
 from unideploy.cli.sandbox import sandbox_group
 from unideploy.exitcodes import ExitCode
 from unideploy.sandbox import Sandbox, state
+from unideploy.sandbox import ports as ports_module
 from unideploy.sandbox.ports import listening
 
 UP_BUDGET_SECONDS = 30
@@ -75,3 +77,35 @@ def test_up_status_down_leaves_no_process_and_no_port(tmp_path: Path) -> None:
     assert not (tmp_path / "box").exists()
     print(f"sandbox up: cold {cold:.1f} s, warm {warm_seconds:.1f} s")
     assert cold < UP_BUDGET_SECONDS and warm_seconds < UP_BUDGET_SECONDS
+
+
+@pytest.mark.cluster
+def test_up_retries_with_new_ports_when_a_chosen_port_is_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_tools()
+    real_free_ports = ports_module.free_ports
+    calls: list[list[int]] = []
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = int(squatter.getsockname()[1])
+
+        def first_port_taken(count: int) -> list[int]:
+            chosen = real_free_ports(count)
+            if not calls:
+                chosen[0] = taken  # etcd's client port, bound by someone else meanwhile
+            calls.append(chosen)
+            return chosen
+
+        monkeypatch.setattr(ports_module, "free_ports", first_port_taken)
+        box = Sandbox(tmp_path / "box")
+        try:
+            status = box.up()
+            assert status.running
+            assert len(calls) == 2
+            assert f"127.0.0.1:{taken}" not in status.server
+            log = (tmp_path / "box" / "logs" / "etcd.log").read_text()
+            assert "address already in use" in log
+        finally:
+            box.down(purge=True)

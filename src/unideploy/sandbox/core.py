@@ -34,6 +34,10 @@ from unideploy.sandbox.tools import (
 STOP_TIMEOUT = 10.0
 
 
+class _PortTakenError(EngineError):
+    """A component could not bind the free port chosen for it moments earlier."""
+
+
 class _Handle(Protocol):
     """The part of a started process `core` uses (engines.process.spawn returns one)."""
 
@@ -89,7 +93,10 @@ class Sandbox:
     def up(self, timeout: float = 90.0) -> SandboxStatus:
         """Start every component (or keep a healthy running sandbox) and wait until usable."""
         with self._exclusive():
-            return self._up(timeout)
+            try:
+                return self._up(timeout)
+            except _PortTakenError:
+                return self._up(timeout)  # another program took a chosen port: pick new ones
 
     def _up(self, timeout: float) -> SandboxStatus:
         current = self.status()
@@ -204,15 +211,16 @@ class Sandbox:
         state.save(self.layout.state_file, record)
 
     def _wait(self, name: str, step: str, deadline: float, check: Callable[[], bool]) -> None:
-        """Poll `check` until true; fail early if component `name` exits, or at `deadline`."""
-        proc = self._procs.get(name)
+        """Poll `check` until true; fail early if any started component exits, or at `deadline`."""
         while time.monotonic() < deadline:
-            if proc is not None and proc.poll() is not None:
-                raise EngineError(
-                    f"sandbox {name} exited with code {proc.returncode}: "
-                    + _log_tail(self.layout.log(name)),
-                    hint=f"see {self.layout.log(name)}",
-                )
+            for started, proc in self._procs.items():
+                if proc.poll() is not None:
+                    tail = _log_tail(self.layout.log(started))
+                    error = _PortTakenError if "address already in use" in tail else EngineError
+                    raise error(
+                        f"sandbox {started} exited with code {proc.returncode}: {tail}",
+                        hint=f"see {self.layout.log(started)}",
+                    )
             try:
                 if check():
                     self.timings[step] = round(time.monotonic() - self._t0, 3)
@@ -245,7 +253,13 @@ class Sandbox:
             for proc in reversed(record.processes):
                 if state.stop(proc, STOP_TIMEOUT):
                     stopped.append(proc.name)
-            still = ports.wait_closed(list(record.ports.values()), timeout=5.0)
+            # Only ports of processes we stopped: one that never started never bound its port.
+            ours = [
+                port
+                for key, port in record.ports.items()
+                if any(key == name or key.startswith(f"{name}-") for name in stopped)
+            ]
+            still = ports.wait_closed(ours, timeout=5.0)
             if still:
                 raise EngineError(
                     f"sandbox stopped but ports {still} still listen",
