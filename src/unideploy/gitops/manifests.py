@@ -1,0 +1,32 @@
+"""Rendered-manifests flavour: every release's objects, fully rendered, one file per object.
+
+Pure: DesiredState in, `{path: [object]}` out, paths `manifests/<namespace>/<release>/<kind>-<name>
+.yaml`. What a controller (or `kubectl apply -R`) needs with no Helm at all on the cluster side.
+"""
+
+from __future__ import annotations
+
+import re
+
+from unideploy.gitops.desired import DesiredState
+from unideploy.gitops.files import Files
+
+_UNSAFE = re.compile(r"[^a-z0-9._-]+")
+
+
+def render_manifests(state: DesiredState) -> Files:
+    """One file per rendered object, grouped by release."""
+    files: Files = {}
+    for item in state.releases:
+        base = f"manifests/{item.release.namespace}/{item.release.name}"
+        for obj in item.objects():
+            meta = obj.get("metadata") or {}
+            stem = f"{obj.get('kind')}-{meta.get('name')}".lower()
+            namespace = meta.get("namespace")
+            if namespace and namespace != item.release.namespace:
+                stem = f"{namespace}-{stem}"
+            path = f"{base}/{_UNSAFE.sub('_', stem)}.yaml"
+            if path in files:
+                raise ValueError(f"two objects of release {item.key} map to {path}")
+            files[path] = [obj]
+    return files
