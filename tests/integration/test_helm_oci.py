@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import http.server
 import re
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import helm_python as hp
 import pytest
@@ -23,6 +25,15 @@ from unideploy.engines.helm_sdk import SdkHelm
 from unideploy.errors import EngineError
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+class Server(http.server.ThreadingHTTPServer):
+    """A client hanging up (Helm at the end of a test) is not an error worth printing."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class Store:
@@ -105,7 +116,7 @@ def handler_for(store: Store) -> type[http.server.BaseHTTPRequestHandler]:
 @pytest.fixture
 def registry() -> Iterator[tuple[str, Store]]:
     store = Store()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler_for(store))
+    server = Server(("127.0.0.1", 0), handler_for(store))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import http.server
 import shutil
+import sys
 import tarfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import helm_python as hp
 import pytest
@@ -26,6 +27,15 @@ from unideploy.errors import EngineError
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "helm"
+
+
+class Server(http.server.ThreadingHTTPServer):
+    """A client hanging up (Helm at the end of a test) is not an error worth printing."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -56,7 +66,7 @@ def repo(tmp_path: Path) -> Iterator[Repo]:
     served = tmp_path / "repo"
     served.mkdir()
     handler = functools.partial(_Quiet, directory=str(served))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     _Quiet.requests = []

@@ -58,7 +58,7 @@ def target_of(obj: Obj) -> Target:
         ({"available": 1}, False, "web: 1/3 replicas available"),
     ],
 )
-def test_deployment_rules(kwargs: dict[str, int], ready: bool, message: str) -> None:
+def test_deployment_rules(kwargs: dict[str, Any], ready: bool, message: str) -> None:
     obj = deployment(**kwargs)
     status = assess(target_of(obj), obj)
     assert (status.ready, status.message, status.failed) == (ready, message, False)
@@ -76,7 +76,7 @@ def test_deployment_past_its_progress_deadline_fails() -> None:
 
 
 def test_statefulset_waits_for_the_update_revision() -> None:
-    obj = {
+    obj: Obj = {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
         "metadata": {"name": "db", "generation": 1},
@@ -97,7 +97,7 @@ def test_statefulset_waits_for_the_update_revision() -> None:
 
 
 def test_daemonset_counts_scheduled_pods() -> None:
-    obj = {
+    obj: Obj = {
         "apiVersion": "apps/v1",
         "kind": "DaemonSet",
         "metadata": {"name": "agent", "generation": 1},
