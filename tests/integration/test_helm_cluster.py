@@ -238,6 +238,8 @@ def test_cancelling_a_waiting_install_stops_it_promptly(helm: SdkHelm, namespace
 
     assert time.monotonic() - started < 60
     assert caught.value.hint is not None and "cancelled" in caught.value.hint
+    statuses = [r.status for r in helm.history("paused", namespace)]
+    assert statuses == ["failed"], statuses
 
 
 @pytest.mark.cluster
