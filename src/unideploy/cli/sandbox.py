@@ -77,7 +77,7 @@ def sandbox_group() -> None:
       export KUBECONFIG=$(unideploy sandbox kubeconfig)
       kubectl get nodes
       unideploy sandbox down
-    """  # noqa: D301 - click needs a real \b to keep the example lines
+    """
 
 
 @sandbox_group.command("up")
