@@ -147,3 +147,13 @@ def test_parallel_renders_of_one_chart_match_sequential_ones(helm: SdkHelm) -> N
         parallel = list(pool.map(helm.render, specs))
     assert parallel == sequential
     assert len({r.release for r in parallel}) == 8
+
+
+def test_values_may_be_read_only_mappings_and_tuples(helm: SdkHelm) -> None:
+    from types import MappingProxyType
+
+    values = MappingProxyType({"database": MappingProxyType({"password": "pw-1234"}), "l": (1, 2)})
+    spec = ReleaseSpec("ro", "ns", str(FIXTURES / "broken"), values=values)
+    assert spec.plain_values() == {"database": {"password": "pw-1234"}, "l": [1, 2]}
+    with pytest.raises(EngineError, match=r"password \*\*\*"):
+        helm.render(spec)

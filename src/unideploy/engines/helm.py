@@ -18,6 +18,14 @@ DEFAULT_TIMEOUT_S = 300
 Manifest = dict[str, Any]
 
 
+def _plain(node: Any) -> Any:
+    if isinstance(node, Mapping):
+        return {str(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list | tuple):
+        return [_plain(item) for item in node]
+    return node
+
+
 @dataclass(frozen=True, eq=False)
 class ReleaseSpec:
     """Everything Helm needs to render or install one release.
@@ -42,6 +50,12 @@ class ReleaseSpec:
     description: str | None = None
     plain_http: bool = False
     sensitive: tuple[str, ...] = ()
+
+    def plain_values(self) -> dict[str, Any]:
+        """The values as plain dicts and lists (what the SDK's JSON bridge accepts)."""
+        plain = _plain(self.values)
+        assert isinstance(plain, dict)
+        return plain
 
     @property
     def is_remote(self) -> bool:

@@ -123,7 +123,7 @@ class SdkHelm:
             with hp.Chart.load(resolved.path) as chart:
                 name, version = chart.name, chart.version
                 raw = chart.render(
-                    dict(spec.values), name=spec.name, namespace=spec.namespace, is_install=True
+                    spec.plain_values(), name=spec.name, namespace=spec.namespace, is_install=True
                 )
         except hp.HelmError as exc:
             raise engine_error(exc, spec, "render") from exc
@@ -151,7 +151,7 @@ class SdkHelm:
                     summary = cfg.upgrade(
                         chart,
                         spec.name,
-                        dict(spec.values),
+                        spec.plain_values(),
                         context=ctx,
                         cleanup_on_fail=spec.atomic,
                         max_history=MAX_HISTORY,
@@ -162,7 +162,7 @@ class SdkHelm:
                     summary = cfg.install(
                         chart,
                         spec.name,
-                        dict(spec.values),
+                        spec.plain_values(),
                         context=ctx,
                         create_namespace=True,
                         **common,
