@@ -70,7 +70,7 @@ def timeline_svg(report: Report) -> str:
     span = max([report.duration, *(offset + length for _, _, offset, length, _ in rows), 0.001])
     height = ROW_H * len(rows) + 24
     parts = [
-        f'<svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="{LABEL_W + CHART_W + 10}" '
+        f'<svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="{LABEL_W + CHART_W + 40}" '
         f'height="{height}" role="img" aria-label="timeline of phases and steps">'
     ]
     for tick in range(5):
