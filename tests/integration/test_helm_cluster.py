@@ -19,12 +19,13 @@ from unideploy.engines.helm import ReleaseSpec
 from unideploy.engines.helm_charts import ChartCache
 from unideploy.engines.helm_sdk import SdkHelm
 from unideploy.engines.kube import KubeReader
-from unideploy.engines.readiness import wait_ready
+from unideploy.engines.readiness import ReadinessResult, wait_ready
 from unideploy.errors import EngineError
 from unideploy.sandbox.kubeconfig import CONTEXT
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_APP = str(ROOT / "helm" / "charts" / "web-app")
+FIXTURES = ROOT / "tests" / "fixtures" / "helm"
 UNREADY = {"unideploy.io/sandbox-unready": "true"}
 
 
@@ -301,3 +302,55 @@ def test_a_failed_first_install_can_be_fixed_by_the_next_upgrade(
 
     assert (fixed.revision, fixed.status) == (2, "deployed")
     assert replicas_of(reader, namespace, "retry") == 2
+
+
+@pytest.mark.cluster
+def test_readiness_covers_jobs_statefulsets_daemonsets_pvcs_and_load_balancers(
+    helm: SdkHelm, reader: KubeReader, sandbox: Cluster, namespace: str
+) -> None:
+    spec = ReleaseSpec("kinds", namespace, str(FIXTURES / "ready-kinds"), wait=False, atomic=False)
+    helm.upgrade(spec)
+    messages: list[str] = []
+    outcome: list[ReadinessResult] = []
+    waiter = threading.Thread(
+        target=lambda: outcome.append(
+            wait_ready(
+                reader,
+                helm.render(spec).manifests,
+                namespace=namespace,
+                timeout_s=90,
+                interval_s=0.5,
+                progress=messages.append,
+            )
+        )
+    )
+    waiter.start()
+    deadline = time.monotonic() + 30
+    while "lb: waiting for a load-balancer address" not in messages:
+        assert time.monotonic() < deadline, messages
+        time.sleep(0.2)
+    # What MetalLB would do: give the Service an address through its status.
+    sandbox.kubectl(
+        "patch",
+        "service",
+        "lb",
+        "-n",
+        namespace,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        '{"status":{"loadBalancer":{"ingress":[{"ip":"192.168.1.200"}]}}}',
+    )
+    waiter.join(timeout=120)
+
+    (result,) = outcome
+    assert result.ready, result.summary()
+    for expected in (
+        "lb: address 192.168.1.200",
+        "data: Bound",
+        "migrate: complete",
+        "db: 1/1 replicas ready",
+        "agent: 1/1 replicas ready",
+    ):
+        assert expected in messages, messages
+    helm.uninstall("kinds", namespace)
