@@ -1,4 +1,4 @@
-"""The tests: section of stack.yaml: defaults, selection, references, bad definitions at file:line."""
+"""The tests: section of stack.yaml: defaults, selection, references, errors at file:line."""
 
 from __future__ import annotations
 
