@@ -127,3 +127,23 @@ def test_rollback_returns_every_release_to_the_last_successful_run(
     assert gone.returncode == 1 and "NotFound" in gone.stderr
     runs = json.loads(unideploy(stack, "history", "-e", "development", "-o", "json").stdout)
     assert len(runs["runs"] if isinstance(runs, dict) else runs) == 3
+
+
+def test_security_gate_refuses_before_anything_is_applied(
+    sandbox: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    stack = apps_stack(tmp_path / "apps", sandbox.kubeconfig, namespace)
+    stack_yaml = stack / "stack.yaml"
+    # Images pinned by tag, not digest (UD-K8S-022): reported in development, blocking here.
+    stack_yaml.write_text(
+        stack_yaml.read_text() + "security:\n  development:\n    block: [UD-K8S-022]\n"
+    )
+    done = unideploy(stack, "deploy", "-e", "development", "--skip-tests", "-o", "json")
+    assert done.returncode == 1
+    results = steps(done.stdout)
+    assert results["security/static"]["status"] == "failed"
+    assert "UD-K8S-022" in results["security/static"]["reason"]
+    assert {results[f"helm/{name}"]["status"] for name in ("app", "cache", "frontend")} == {
+        "skipped"
+    }
+    assert SdkHelm(sandbox.kubeconfig, "unideploy-sandbox").history("app", namespace) == []

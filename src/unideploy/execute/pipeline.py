@@ -1,4 +1,4 @@
-"""Assemble a deploy's phases from a Plan: preflight, terraform, helm tiers, security, tests.
+"""Assemble a deploy's phases: preflight, terraform, security gate, helm tiers, live security.
 
 Phases the run leaves out are present but skipped with the flag that did it; phases whose feature
 the stack does not configure are absent. Pure assembly: the runner runs what this returns.
@@ -6,12 +6,14 @@ the stack does not configure are absent. Pure assembly: the runner runs what thi
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import threading
+from collections.abc import Callable, Collection
 
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.phases.helm import helm_phases
 from unideploy.execute.phases.preflight import preflight_phase
-from unideploy.execute.phases.terraform import terraform_phase
+from unideploy.execute.phases.security import live_audit_phase, static_gate_phase
+from unideploy.execute.phases.terraform import load_state_outputs, terraform_phase
 from unideploy.execute.step import Phase
 
 SKIPPABLE = ("terraform", "helm", "security", "tests")
@@ -22,12 +24,33 @@ def needs_cluster(ctx: PipelineContext, skip: Collection[str]) -> bool:
     return not ctx.dry_run and "helm" not in skip and bool(ctx.plan.releases)
 
 
+def outputs_loader(ctx: PipelineContext) -> Callable[[], None]:
+    """Load outputs from existing Terraform state once, for modules this run did not apply."""
+    lock = threading.Lock()
+    done: list[bool] = []
+
+    def ensure() -> None:
+        with lock:
+            if not done:
+                load_state_outputs(ctx)
+                done.append(True)
+
+    return ensure
+
+
 def build_phases(ctx: PipelineContext, skip: Collection[str]) -> list[Phase]:
     """The phases in order; `skip` names phases left out by flags (e.g. {"terraform"})."""
+    ensure_outputs = outputs_loader(ctx)
+    skip_security = "--skip-security" if "security" in skip else None
     phases = [preflight_phase(ctx, needs_cluster(ctx, skip))]
     phases.append(terraform_phase(ctx, "--skip-terraform" if "terraform" in skip else None))
-    phases.extend(helm_phases(ctx, "--skip-helm" if "helm" in skip else None))
-    for name in ("security", "tests"):
-        if name in skip:
-            phases.append(Phase(name, (), f"--skip-{name}"))
+    if ctx.plan.releases and "helm" not in skip:
+        phases.append(static_gate_phase(ctx, ensure_outputs, skip_security))
+    phases.extend(helm_phases(ctx, ensure_outputs, "--skip-helm" if "helm" in skip else None))
+    if needs_cluster(ctx, skip):
+        phases.append(live_audit_phase(ctx, skip_security))
+    elif "security" in skip:
+        phases.append(Phase("security", (), skip_security))
+    if "tests" in skip:
+        phases.append(Phase("tests", (), "--skip-tests"))
     return phases

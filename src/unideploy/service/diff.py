@@ -16,6 +16,7 @@ from unideploy.diffs.unified import ObjectDiff, ReleaseDiff, StackDiff
 from unideploy.execute.events import Listener
 from unideploy.execute.phases.helm import helm_phases
 from unideploy.execute.phases.terraform import terraform_phase
+from unideploy.execute.pipeline import outputs_loader
 from unideploy.execute.result import RunResult, Status
 from unideploy.execute.runner import Runner, RunOptions
 from unideploy.service.deploy import DeployRequest, pipeline_context
@@ -29,7 +30,7 @@ def diff(stack: Stack, request: DeployRequest, listeners: Iterable[Listener] = (
     if "terraform" not in request.skip:
         phases.append(terraform_phase(ctx))
     if "helm" not in request.skip:
-        phases.extend(helm_phases(ctx))
+        phases.extend(helm_phases(ctx, outputs_loader(ctx)))
     if ctx.plan.modules and "terraform" not in request.skip:
         ctx.terraform()
     if ctx.plan.releases and "helm" not in request.skip:

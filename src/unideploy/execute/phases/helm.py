@@ -6,30 +6,25 @@ Tiers are phases so they run in order while a failure skips only what needs the 
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
+from collections.abc import Callable
 
 from unideploy.config.model import Release
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.phases.helm_release import release_action
-from unideploy.execute.phases.terraform import load_state_outputs
 from unideploy.execute.step import Phase, Step
 
 PHASE_PREFIX = "helm"
 
 
-def helm_phases(ctx: PipelineContext, skip_reason: str | None = None) -> list[Phase]:
-    """One phase per tier (`helm:<tier>`), each with a step per release of that tier."""
+def helm_phases(
+    ctx: PipelineContext, ensure_outputs: Callable[[], None], skip_reason: str | None = None
+) -> list[Phase]:
+    """One phase per tier (`helm:<tier>`), each with a step per release of that tier.
+
+    `ensure_outputs` loads Terraform outputs from state for modules the run did not apply.
+    """
     ids = release_step_ids(ctx)
-    outputs_loaded = threading.Lock()
-    loaded: list[bool] = []
-
-    def ensure_outputs() -> None:
-        with outputs_loaded:
-            if not loaded:
-                load_state_outputs(ctx)
-                loaded.append(True)
-
     phases: list[Phase] = []
     for tier in ctx.plan.tiers:
         steps = []

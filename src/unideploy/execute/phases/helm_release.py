@@ -15,7 +15,7 @@ from typing import Any
 
 from unideploy.config.layering import release_values
 from unideploy.config.model import Release
-from unideploy.engines.helm import HelmEngine, Rendered, Revision
+from unideploy.engines.helm import HelmEngine, ReleaseSpec, Rendered, Revision
 from unideploy.engines.kube import KubeReader
 from unideploy.engines.readiness import wait_ready
 from unideploy.errors import EngineError
@@ -36,6 +36,19 @@ def inputs_hash(rendered: Rendered, values: Mapping[str, Any], kubernetes: str |
     return hashlib.sha256(document.encode()).hexdigest()
 
 
+def render_release(
+    ctx: PipelineContext, release: Release
+) -> tuple[dict[str, Any], ReleaseSpec, Rendered]:
+    """Layer the release's values (Terraform outputs resolved when known) and render its chart."""
+    outputs = ctx.outputs.snapshot()
+    complete = all(module.name in outputs for module in ctx.plan.modules)
+    # A dry run before the first apply has no outputs yet: render with the references shown.
+    use_outputs = None if ctx.dry_run and not complete else outputs
+    values = release_values(ctx.stack, ctx.env_values, release, use_outputs)
+    spec = release_spec(ctx, release, values, description=f"unideploy {ctx.environment}")
+    return values, spec, ctx.helm().render(spec)
+
+
 def release_action(
     ctx: PipelineContext, release: Release, step_id: str, ensure_outputs: Callable[[], None]
 ) -> Callable[[StepContext], Outcome]:
@@ -43,14 +56,8 @@ def release_action(
 
     def action(step: StepContext) -> Outcome:
         ensure_outputs()
-        outputs = ctx.outputs.snapshot()
-        complete = all(module.name in outputs for module in ctx.plan.modules)
-        # A dry run before the first apply has no outputs yet: render with the references shown.
-        use_outputs = None if ctx.dry_run and not complete else outputs
-        values = release_values(ctx.stack, ctx.env_values, release, use_outputs)
-        spec = release_spec(ctx, release, values, description=f"unideploy {ctx.environment}")
+        values, spec, rendered = render_release(ctx, release)
         engine = ctx.helm()
-        rendered = engine.render(spec)
         target = ctx.stack.environment(ctx.environment).kubernetes_version
         details: dict[str, Any] = {
             "chart": f"{rendered.chart_name}-{rendered.chart_version}",
