@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
@@ -301,6 +301,8 @@ class TestsSection(_Model):
 @dataclass(frozen=True)
 class TestSuite:
     """The parsed tests: settings plus cases, each with its index in stack.yaml."""
+
+    __test__: ClassVar[bool] = False  # not a pytest class, despite its name
 
     parallel: int = 4
     on_failure: tuple[tuple[str, OnFailure], ...] = ()

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 #: Rendered objects of releases: (source such as "helm/grafana", object) pairs.
 Manifests = list[tuple[str, Mapping[str, Any]]]
@@ -33,6 +33,8 @@ class TestEnv:
     `security` is the environment's `global.security` values plus stack.yaml's `security:`
     overrides, as plain mappings. Each is None when the run has no such thing.
     """
+
+    __test__: ClassVar[bool] = False  # not a pytest class, despite its name
 
     environment: str
     root: Path

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from unideploy.config.tests_model import (
     DnsTest,
@@ -35,6 +35,8 @@ from unideploy.tests_runtime.security import security_test
 @dataclass(frozen=True)
 class TestOutcome:
     """The final word on one test: the last attempt's verdict and how many attempts it took."""
+
+    __test__: ClassVar[bool] = False  # not a pytest class, despite its name
 
     name: str
     category: str
