@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pytest
 
-from unideploy.engines.readiness import Target, assess, targets, wait_ready
+from unideploy.engines.readiness import Target, assess, pod_problem, targets, wait_ready
 from unideploy.errors import EngineError
 
 Obj = dict[str, Any]
@@ -188,14 +188,25 @@ def test_only_objects_with_a_readiness_notion_are_tracked() -> None:
 class FakeReader:
     """An ObjectReader whose objects change as the test advances its clock."""
 
-    def __init__(self, states: Callable[[float], Obj | None], clock: list[float]) -> None:
+    def __init__(
+        self, states: Callable[[float], Obj | None], clock: list[float], pods: Sequence[Obj] = ()
+    ) -> None:
         self.states = states
         self.clock = clock
         self.calls = 0
+        self.pods = list(pods)
+        self.selectors: list[dict[str, str]] = []
 
     def get(self, api_version: str, kind: str, namespace: str | None, name: str) -> Obj | None:
         self.calls += 1
         return self.states(self.clock[0])
+
+    def list(
+        self, api_version: str, kind: str, namespace: str, selector: Mapping[str, str]
+    ) -> list[Obj]:
+        assert (api_version, kind) == ("v1", "Pod")
+        self.selectors.append(dict(selector))
+        return self.pods
 
 
 class SteppingEvent(threading.Event):
@@ -337,3 +348,103 @@ def test_nothing_to_wait_for_is_ready_at_once() -> None:
         clock=lambda: clock[0],
     )
     assert result.ready and reader.calls == 0
+
+
+def pod(name: str, **status: Any) -> Obj:
+    return {"metadata": {"name": name}, "status": status}
+
+
+@pytest.mark.parametrize(
+    ("status", "problem"),
+    [
+        (
+            {
+                "containerStatuses": [
+                    {
+                        "name": "web",
+                        "state": {
+                            "waiting": {
+                                "reason": "ImagePullBackOff",
+                                "message": "pull access denied",
+                            }
+                        },
+                    }
+                ]
+            },
+            "web ImagePullBackOff: pull access denied",
+        ),
+        (
+            {
+                "containerStatuses": [
+                    {"name": "web", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}
+                ]
+            },
+            "web CrashLoopBackOff",
+        ),
+        (
+            {
+                "phase": "Pending",
+                "conditions": [
+                    {
+                        "type": "PodScheduled",
+                        "status": "False",
+                        "message": "0/1 nodes are available: 1 Insufficient cpu.",
+                    }
+                ],
+            },
+            "not scheduled: 0/1 nodes are available: 1 Insufficient cpu.",
+        ),
+        (
+            {
+                "phase": "Running",
+                "conditions": [
+                    {
+                        "type": "Ready",
+                        "status": "False",
+                        "message": "containers with unready status: [web]",
+                    }
+                ],
+            },
+            "containers with unready status: [web]",
+        ),
+        ({"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}, None),
+        ({"phase": "Pending"}, "phase Pending"),
+    ],
+)
+def test_pod_problem_uses_the_cluster_s_words(status: Obj, problem: str | None) -> None:
+    assert pod_problem(pod("p", **status)) == problem
+
+
+def test_a_timeout_names_the_first_unready_pod_and_why() -> None:
+    clock = [0.0]
+    live = deployment(ready=0, available=0)
+    live["spec"]["selector"] = {"matchLabels": {"app": "web"}}
+    pods = [
+        pod("web-b", phase="Running", conditions=[{"type": "Ready", "status": "True"}]),
+        pod(
+            "web-a",
+            phase="Running",
+            conditions=[
+                {
+                    "type": "Ready",
+                    "status": "False",
+                    "message": "containers with unready status: [web]",
+                }
+            ],
+        ),
+    ]
+    reader = FakeReader(lambda now: live, clock, pods)
+    result = wait_ready(
+        reader,
+        [deployment()],
+        namespace="apps",
+        timeout_s=4,
+        interval_s=2,
+        cancel=SteppingEvent(clock),
+        clock=lambda: clock[0],
+    )
+    assert result.timed_out
+    assert result.not_ready[0].message == (
+        "web: 0/3 replicas ready (pod web-a: containers with unready status: [web])"
+    )
+    assert reader.selectors == [{"app": "web"}]

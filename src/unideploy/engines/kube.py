@@ -8,6 +8,7 @@ problems marked retryable. No objects are written here.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -55,6 +56,12 @@ class ObjectReader(Protocol):
         self, api_version: str, kind: str, namespace: str | None, name: str
     ) -> dict[str, Any] | None:
         """The object as served, or None when it does not exist."""
+        ...
+
+    def list(
+        self, api_version: str, kind: str, namespace: str, selector: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        """Objects of `kind` in `namespace` whose labels match every `selector` pair."""
         ...
 
 
@@ -106,12 +113,24 @@ class KubeReader:
         self, api_version: str, kind: str, namespace: str | None, name: str
     ) -> dict[str, Any] | None:
         """GET the object; None on 404, EngineError otherwise (retryable for connection trouble)."""
-        path = object_path(api_version, kind, namespace, name)
         where = f"{kind} {namespace + '/' if namespace else ''}{name}"
+        return self._get_json(object_path(api_version, kind, namespace, name), {}, where)
+
+    def list(
+        self, api_version: str, kind: str, namespace: str, selector: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        """LIST objects in `namespace` matching the label selector (an empty one matches all)."""
+        path = object_path(api_version, kind, namespace, "").rstrip("/")
+        query = {"labelSelector": ",".join(f"{k}={v}" for k, v in sorted(selector.items()))}
+        found = self._get_json(path, query if selector else {}, f"{plural(kind)} in {namespace}")
+        return list((found or {}).get("items") or [])
+
+    def _get_json(self, path: str, query: Mapping[str, str], where: str) -> dict[str, Any] | None:
         try:
             method, url, headers, body, post = self.client.param_serialize(
                 method="GET",
                 resource_path=path,
+                query_params=list(query.items()),
                 header_params={"Accept": "application/json"},
                 auth_settings=["BearerToken"],
             )
@@ -131,7 +150,7 @@ class KubeReader:
             retryable = response.status >= 500 or response.status == 429
             raise EngineError(
                 f"reading {where} failed: HTTP {response.status} {response.reason}",
-                hint="check the kubeconfig's permissions (get on this resource)"
+                hint="check the kubeconfig's permissions (get/list on this resource)"
                 if response.status in (401, 403)
                 else "retrying may help"
                 if retryable

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from unideploy.engines.kube import CLUSTER_SCOPED, ObjectReader
@@ -212,6 +212,42 @@ def assess(target: Target, obj: Mapping[str, Any] | None) -> Status:
     return Status(target, True, f"{target.name}: present")
 
 
+def pod_problem(pod: Mapping[str, Any]) -> str | None:
+    """Why one pod is not ready, in the words the cluster uses; None when it is fine."""
+    status = pod.get("status") or {}
+    for container in status.get("containerStatuses") or []:
+        state = container.get("state") or {}
+        stuck = state.get("waiting") or state.get("terminated") or {}
+        if stuck.get("reason") and stuck.get("reason") != "Completed":
+            detail = f": {stuck['message']}" if stuck.get("message") else ""
+            return f"{container.get('name')} {stuck['reason']}{detail}"
+    scheduled = _condition(pod, "PodScheduled")
+    if scheduled and scheduled.get("status") == "False":
+        return f"not scheduled: {scheduled.get('message') or scheduled.get('reason')}"
+    ready = _condition(pod, "Ready")
+    if ready and ready.get("status") == "False":
+        return str(ready.get("message") or ready.get("reason") or "not ready")
+    return None if ready else f"phase {status.get('phase') or 'Pending'}"
+
+
+def _explain(reader: ObjectReader, status: Status, live: Mapping[str, Any] | None) -> Status:
+    """Add the first unready pod's reason to a workload that timed out."""
+    selector = ((live or {}).get("spec") or {}).get("selector") or {}
+    labels = selector.get("matchLabels") or {}
+    if status.ready or not labels or status.target.namespace is None:
+        return status
+    try:
+        pods = reader.list("v1", "Pod", status.target.namespace, labels)
+    except EngineError:
+        return status
+    for pod in sorted(pods, key=lambda p: str((p.get("metadata") or {}).get("name"))):
+        problem = pod_problem(pod)
+        if problem:
+            name = (pod.get("metadata") or {}).get("name")
+            return replace(status, message=f"{status.message} (pod {name}: {problem})")
+    return status
+
+
 def wait_ready(
     reader: ObjectReader,
     manifests: Iterable[Mapping[str, Any]],
@@ -226,18 +262,21 @@ def wait_ready(
     """Poll until every tracked object is ready, one fails, time runs out, or `cancel` is set.
 
     `progress` receives a message each time an object's state changes ("web: 2/3 replicas ready").
-    Transient API errors count as "not ready yet"; other API errors are raised.
+    Transient API errors count as "not ready yet"; other API errors are raised. On a timeout,
+    each unready workload's message ends with its first unready pod's reason.
     """
     watch = targets(manifests, namespace)
     token = cancel if cancel is not None else threading.Event()
     start = clock()
     last: dict[Target, str] = {}
+    seen: dict[Target, Mapping[str, Any] | None] = {}
     statuses: list[Status] = []
     while True:
         statuses = []
         for target in watch:
             try:
                 live = reader.get(target.api_version, target.kind, target.namespace, target.name)
+                seen[target] = live
                 status = assess(target, live)
             except EngineError as exc:
                 if not exc.retryable:
@@ -253,6 +292,7 @@ def wait_ready(
         if any(s.failed for s in statuses):
             return ReadinessResult(False, tuple(statuses), elapsed)
         if elapsed >= timeout_s:
-            return ReadinessResult(False, tuple(statuses), elapsed, timed_out=True)
+            explained = tuple(_explain(reader, st, seen.get(st.target)) for st in statuses)
+            return ReadinessResult(False, explained, elapsed, timed_out=True)
         if token.wait(min(interval_s, max(timeout_s - elapsed, 0.0))):
             return ReadinessResult(False, tuple(statuses), clock() - start, cancelled=True)
