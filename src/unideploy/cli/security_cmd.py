@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from unideploy.checks.scan import MAX_FILE_BYTES, scan
 from unideploy.cli.common import console, emit_json, globals_of
 from unideploy.errors import ConfigError
 from unideploy.exitcodes import ExitCode
+from unideploy.service.render import render_stack, write_rendered
 
 SEVERITIES = [s.value for s in Severity] + ["none"]
 
@@ -135,14 +137,28 @@ def scan_command(
     Unreadable files, documents that are not Kubernetes objects and misspelt kinds are reported one
     by one and also make the exit code 1; custom resources are listed as skipped.
     """
-    if not manifests:
-        raise (
-            _needs_stack("security scan")
-            if environment
-            else ConfigError(
-                "nothing to scan", hint="pass --manifests PATH (a file or a directory of YAML)"
-            )
+    if not manifests and not environment:
+        raise ConfigError(
+            "nothing to scan", hint="pass --manifests PATH (a file or a directory), or -e ENV"
         )
+    with tempfile.TemporaryDirectory(prefix="unideploy-scan-") as rendered_dir:
+        if not manifests:
+            # -e ENV alone: the stack's releases rendered as a deploy would apply them.
+            releases = render_stack(globals_of(ctx).stack(), str(environment))
+            manifests = tuple(write_rendered(releases, Path(rendered_dir)))
+        _scan(ctx, manifests, environment, fail_on, only, skip, max_file_size, output)
+
+
+def _scan(
+    ctx: click.Context,
+    manifests: tuple[Path, ...],
+    environment: str | None,
+    fail_on: str | None,
+    only: tuple[str, ...],
+    skip: tuple[str, ...],
+    max_file_size: int,
+    output: str,
+) -> None:
     chosen = [check_by_id(i) for i in only] if only else list(all_checks())
     skipped = {check_by_id(i).id for i in skip}
     chosen = [c for c in chosen if c.id not in skipped]
