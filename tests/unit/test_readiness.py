@@ -448,3 +448,50 @@ def test_a_timeout_names_the_first_unready_pod_and_why() -> None:
         "web: 0/3 replicas ready (pod web-a: containers with unready status: [web])"
     )
     assert reader.selectors == [{"app": "web"}]
+
+
+def statefulset(strategy: Obj, updated: int, ready: int = 3) -> Obj:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "db", "generation": 2},
+        "spec": {"replicas": 3, "updateStrategy": strategy},
+        "status": {
+            "observedGeneration": 2,
+            "replicas": 3,
+            "updatedReplicas": updated,
+            "readyReplicas": ready,
+            "currentRevision": "db-1",
+            "updateRevision": "db-2",
+        },
+    }
+
+
+def test_a_partitioned_statefulset_is_ready_once_the_pods_above_the_partition_are_updated() -> None:
+    strategy = {"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}
+    waiting = statefulset(strategy, updated=0)
+    assert assess(target_of(waiting), waiting).message == "db: 0/3 replicas updated"
+    done = statefulset(strategy, updated=1)
+    assert assess(target_of(done), done).ready
+
+
+def test_on_delete_workloads_wait_only_for_ready_pods() -> None:
+    sts = statefulset({"type": "OnDelete"}, updated=0)
+    assert assess(target_of(sts), sts).ready
+    unready = statefulset({"type": "OnDelete"}, updated=0, ready=1)
+    assert assess(target_of(unready), unready).message == "db: 1/3 replicas ready"
+    ds: Obj = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": "agent", "generation": 1},
+        "spec": {"updateStrategy": {"type": "OnDelete"}},
+        "status": {
+            "observedGeneration": 1,
+            "desiredNumberScheduled": 2,
+            "currentNumberScheduled": 2,
+            "updatedNumberScheduled": 0,
+            "numberReady": 2,
+            "numberAvailable": 2,
+        },
+    }
+    assert assess(target_of(ds), ds).ready

@@ -137,6 +137,7 @@ def _rollout(
 
 def _workload(target: Target, obj: Mapping[str, Any]) -> Status:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    strategy = spec.get("updateStrategy") or {}
     if target.kind == "DaemonSet":
         counts = {
             "desired": int(status.get("desiredNumberScheduled") or 0),
@@ -145,6 +146,8 @@ def _workload(target: Target, obj: Mapping[str, Any]) -> Status:
             "ready": int(status.get("numberReady") or 0),
             "available": int(status.get("numberAvailable") or 0),
         }
+        if strategy.get("type") == "OnDelete":  # pods are replaced by hand: nothing to roll out
+            counts["updated"] = counts["total"] = counts["desired"]
         return _rollout(target, obj, "desired", counts)
     replicas = spec.get("replicas")
     counts = {
@@ -159,7 +162,13 @@ def _workload(target: Target, obj: Mapping[str, Any]) -> Status:
         if progressing and progressing.get("reason") == "ProgressDeadlineExceeded":
             return Status(target, False, f"{target.name}: progress deadline exceeded", failed=True)
     if target.kind == "StatefulSet":
-        if status.get("updateRevision") and status.get("currentRevision") != status.get(
+        partition = int((strategy.get("rollingUpdate") or {}).get("partition") or 0)
+        if strategy.get("type") == "OnDelete" or partition > 0:
+            # Only the pods at or above the partition are updated (none with OnDelete).
+            wanted = 0 if strategy.get("type") == "OnDelete" else counts["desired"] - partition
+            if counts["updated"] >= wanted:
+                counts["updated"] = counts["total"] = counts["desired"]
+        elif status.get("updateRevision") and status.get("currentRevision") != status.get(
             "updateRevision"
         ):
             counts["total"] = max(counts["total"], counts["updated"] + 1)
