@@ -6,6 +6,7 @@ service proxy or an API server path (the kubernetes client, with its credentials
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import ssl
@@ -66,12 +67,18 @@ def send(case: HttpTest | PerfTest, env: TestEnv, timeout: float) -> Response:
 
 
 def _ssl_context(case: HttpTest | PerfTest, env: TestEnv) -> ssl.SSLContext:
-    if not case.tls.verify:
+    cafile = str(env.path(case.tls.ca_bundle)) if case.tls.ca_bundle else None
+    return _context(case.tls.verify, cafile)
+
+
+@functools.lru_cache(maxsize=32)
+def _context(verify: bool, cafile: str | None) -> ssl.SSLContext:
+    """One context per setting: loading the trust store per request would skew perf timings."""
+    if not verify:
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
         return context
-    cafile = str(env.path(case.tls.ca_bundle)) if case.tls.ca_bundle else None
     return ssl.create_default_context(cafile=cafile)
 
 
