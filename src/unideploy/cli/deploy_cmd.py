@@ -57,6 +57,12 @@ from unideploy.service.diff import stack_diff
     help="Roll back releases stuck in pending-install/upgrade/rollback before deploying them.",
 )
 @click.option(
+    "--cache-images",
+    is_flag=True,
+    help="List every image the releases use and pull them on every node (a short-lived "
+    "DaemonSet per namespace) before the helm phases.",
+)
+@click.option(
     "--lock-timeout",
     type=click.FloatRange(0),
     default=0,
@@ -79,6 +85,7 @@ def deploy_command(
     continue_on_error: bool,
     incremental: bool,
     recover_pending: bool,
+    cache_images: bool,
     lock_timeout: float,
     values_files: tuple[Path, ...],
     sets: tuple[str, ...],
@@ -113,6 +120,7 @@ def deploy_command(
         continue_on_error=continue_on_error,
         incremental=incremental,
         recover_pending=recover_pending,
+        cache_images=cache_images,
         lock_timeout=lock_timeout,
         values_files=values_files,
         sets=sets,

@@ -95,3 +95,33 @@ def _message(raw: bytes) -> str:
         return str(json.loads(raw).get("message", ""))
     except (ValueError, AttributeError):
         return ""
+
+
+def delete_object(
+    api: ApiClient, api_version: str, kind: str, namespace: str | None, name: str
+) -> bool:
+    """DELETE the object (foreground); False when it was already gone."""
+    path = object_path(api_version, kind, namespace, name)
+    try:
+        method, url, headers, payload, post = api.param_serialize(
+            method="DELETE",
+            resource_path=path,
+            query_params=[("propagationPolicy", "Foreground")],
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
+        response = api.call_api(
+            method, url, headers, payload, post, _request_timeout=REQUEST_TIMEOUT_S
+        )
+        raw = response.read()  # type: ignore[no-untyped-call]
+    except (ApiException, HTTPError, OSError) as exc:
+        raise EngineError(
+            f"delete of {kind} {name} failed: {type(exc).__name__}", retryable=True
+        ) from exc
+    if response.status == 404:
+        return False
+    if response.status >= 400:
+        raise EngineError(
+            f"delete of {kind} {name} refused: HTTP {response.status} {_message(raw)}"
+        )
+    return True

@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection
 
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.phases.helm import helm_phases
+from unideploy.execute.phases.images import images_phase
 from unideploy.execute.phases.preflight import preflight_phase
 from unideploy.execute.phases.security import live_audit_phase, static_gate_phase
 from unideploy.execute.phases.terraform import load_state_outputs, terraform_phase
@@ -46,6 +47,8 @@ def build_phases(ctx: PipelineContext, skip: Collection[str]) -> list[Phase]:
     phases.append(terraform_phase(ctx, "--skip-terraform" if "terraform" in skip else None))
     if ctx.plan.releases and "helm" not in skip:
         phases.append(static_gate_phase(ctx, ensure_outputs, skip_security))
+        if ctx.cache_images:
+            phases.append(images_phase(ctx, ensure_outputs))
     phases.extend(helm_phases(ctx, ensure_outputs, "--skip-helm" if "helm" in skip else None))
     if needs_cluster(ctx, skip):
         phases.append(live_audit_phase(ctx, skip_security))

@@ -41,6 +41,7 @@ class DeployRequest:
     continue_on_error: bool = False
     incremental: bool = False
     recover_pending: bool = False
+    cache_images: bool = False
     lock_timeout: float = 0.0
     values_files: tuple[Path, ...] = ()
     sets: tuple[str, ...] = ()
@@ -55,6 +56,7 @@ class DeployRequest:
             "continue_on_error": self.continue_on_error,
             "incremental": self.incremental,
             "recover_pending": self.recover_pending,
+            "cache_images": self.cache_images,
             "values_files": [str(p) for p in self.values_files],
             "sets": [s.split("=", 1)[0] + "=…" for s in self.sets],
         }
@@ -103,6 +105,7 @@ def pipeline_context(stack: Stack, request: DeployRequest) -> PipelineContext:
         dry_run=request.dry_run,
         incremental=request.incremental,
         recover_pending=request.recover_pending,
+        cache_images=request.cache_images,
         last_success=last_success,
         make_terraform=make_terraform,
         make_helm=make_helm,

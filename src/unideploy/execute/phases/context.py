@@ -67,6 +67,7 @@ class PipelineContext:
     dry_run: bool = False
     incremental: bool = False
     recover_pending: bool = False
+    cache_images: bool = False
     last_success: Callable[[str], Mapping[str, Any] | None] = lambda step_id: None
     make_terraform: Callable[[], TerraformEngine] | None = None
     make_helm: Callable[[], HelmEngine] | None = None
