@@ -66,6 +66,12 @@ need_build() {
 
 go_env() {
     command -v "$go_bin" >/dev/null 2>&1 || die "go not found (set GO=/path/to/go); Go >= 1.26 is needed"
+    local have_go minor
+    have_go="$("$go_bin" env GOVERSION)"            # e.g. go1.26.8
+    minor="${have_go#go1.}"; minor="${minor%%.*}"
+    if [[ "$have_go" != go1.* || ! "$minor" =~ ^[0-9]+$ || "$minor" -lt 26 ]]; then
+        die "$have_go is too old: Kubernetes $KUBERNETES_VERSION needs Go >= 1.26 (set GO=/path/to/go)"
+    fi
     export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
     export GOFLAGS="${GOFLAGS:--buildvcs=false}"
     # The checksum database is often only reachable through the module proxy.

@@ -88,3 +88,15 @@ def test_find_tool_needs_a_completed_executable(
 def test_unknown_tool_is_an_error() -> None:
     with pytest.raises(EngineError, match="unknown tool 'helm'"):
         tools.tool_path("helm")
+
+
+def test_install_script_refuses_a_go_older_than_kubernetes_needs(tmp_path: Path) -> None:
+    fake_go = tmp_path / "go"
+    fake_go.write_text("#!/bin/sh\necho go1.22.1\n")
+    fake_go.chmod(0o755)
+    script = REPO / "scripts" / "setup" / "install-tools.sh"
+    env = {**os.environ, "UNIDEPLOY_TOOLS_DIR": str(tmp_path / "cache"), "GO": str(fake_go)}
+    done = process.run(["bash", str(script)], env=env, timeout=60)
+    assert done.returncode == 1
+    assert "go1.22.1 is too old" in done.stderr
+    assert not list((tmp_path / "cache").glob("*/.complete"))
