@@ -147,3 +147,20 @@ def test_security_gate_refuses_before_anything_is_applied(
         "skipped"
     }
     assert SdkHelm(sandbox.kubeconfig, "unideploy-sandbox").history("app", namespace) == []
+
+
+def test_cache_images_pulls_before_the_rollout_and_cleans_up(
+    sandbox: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    stack = apps_stack(tmp_path / "apps", sandbox.kubeconfig, namespace)
+    done = unideploy(
+        stack, "deploy", "-e", "development", "--skip-tests", "--cache-images", "-o", "json"
+    )
+    assert done.returncode == 0, done.stderr
+    results = steps(done.stdout)
+    assert results["images/collect"]["details"]["images"] == ["registry.k8s.io/pause:3.10"]
+    assert results[f"images/{namespace}"]["status"] == "succeeded"
+    phases = [p["name"] for p in json.loads(done.stdout)["phases"]]
+    assert phases.index("images") < phases.index("helm:backend")
+    left = sandbox.kubectl("get", "daemonset", "-n", namespace, "-o", "name").stdout.strip()
+    assert left == ""
