@@ -1,4 +1,4 @@
-"""gitops render --commit: real git, a branch of its own, the checkout left alone, no empty commits."""
+"""gitops render --commit: real git, its own branch, the checkout left alone, no empty commits."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""gitops render: Argo CD and Flux objects valid against the real CRDs, plain manifests deterministic."""
+"""gitops render: Argo CD and Flux objects valid against the real CRDs; manifests deterministic."""
 
 from __future__ import annotations
 
@@ -76,7 +76,10 @@ def test_argocd_objects_are_valid_and_follow_the_plan(
         "PruneLast=true",
     ]
     assert sorted(apps) == sorted(r.name for r in stack.file.releases)
-    wave = {name: int(app["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]) for name, app in apps.items()}
+    wave = {
+        name: int(app["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
+        for name, app in apps.items()
+    }
     for release in stack.file.releases:
         for need in release.needs:
             assert wave[need.split("/")[-1]] < wave[release.name], (need, release.name)

@@ -1,4 +1,4 @@
-"""gitops render: Helm-repository and OCI charts become the right Argo CD sources and Flux sources."""
+"""gitops render: Helm-repository and OCI charts become the right Argo CD and Flux sources."""
 
 from __future__ import annotations
 
@@ -61,7 +61,9 @@ class FakeHelm:
     def upgrade(self, spec: ReleaseSpec, *, cancel: threading.Event | None = None) -> Revision:
         raise AssertionError("render must not install")
 
-    def rollback(self, name: str, namespace: str, revision: int | None = None, **_: Any) -> Revision:
+    def rollback(
+        self, name: str, namespace: str, revision: int | None = None, **_: Any
+    ) -> Revision:
         raise AssertionError("render must not roll back")
 
     def uninstall(self, name: str, namespace: str, **_: Any) -> bool:
@@ -91,7 +93,10 @@ def test_remote_charts_in_argocd(tmp_path: Path) -> None:
     stack = load_stack(_stack(tmp_path) / "stack.yaml")
     helm = FakeHelm()
     request = RenderRequest(
-        "staging", "argocd", tmp_path / "out", repo_url="https://git.example.test/edge.git",
+        "staging",
+        "argocd",
+        tmp_path / "out",
+        repo_url="https://git.example.test/edge.git",
         path_in_repo="gitops",
     )
     render(stack, request, helm=helm)
@@ -118,8 +123,12 @@ def test_remote_charts_in_argocd(tmp_path: Path) -> None:
 def test_remote_charts_in_flux(tmp_path: Path) -> None:
     stack = load_stack(_stack(tmp_path) / "stack.yaml")
     request = RenderRequest(
-        "staging", "flux", tmp_path / "out", repo_url="https://git.example.test/edge.git",
-        path_in_repo="gitops", cluster="edge-staging",
+        "staging",
+        "flux",
+        tmp_path / "out",
+        repo_url="https://git.example.test/edge.git",
+        path_in_repo="gitops",
+        cluster="edge-staging",
     )
     render(stack, request, helm=FakeHelm())
     sources = _docs(tmp_path / "out/flux/clusters/edge-staging/sources.yaml")
@@ -146,7 +155,10 @@ def test_ignore_rules_reach_argocd_and_flux(tmp_path: Path) -> None:
     stack = load_stack(root / "stack.yaml")
     for flavor in ("argocd", "flux"):
         request = RenderRequest(
-            "staging", flavor, tmp_path / "out", repo_url="https://git.example.test/e.git",
+            "staging",
+            flavor,
+            tmp_path / "out",
+            repo_url="https://git.example.test/e.git",
             path_in_repo="gitops",
         )
         render(stack, request, helm=FakeHelm())

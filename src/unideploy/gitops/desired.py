@@ -25,7 +25,6 @@ from unideploy.execute.phases.specs import release_spec
 from unideploy.plan.build import PlannedRelease
 from unideploy.service.deploy import DeployRequest, pipeline_context
 
-
 _OUTPUTS_HINT = (
     "give --terraform-outputs FILE, or apply Terraform for this environment first "
     "(`unideploy deploy -e ENV --skip-helm`) so its state has the outputs"

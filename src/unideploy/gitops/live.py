@@ -1,0 +1,110 @@
+"""The live side of drift: list objects per kind and namespace, JSON-patch and delete them.
+
+Thin REST calls over the kubernetes ApiClient (raw JSON, no model classes), in the manner of
+engines/kube.py; every failure is an EngineError. One LIST per (kind, namespace), never one GET
+per object: that is what keeps a drift check of thousands of objects within seconds.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kubernetes.client import ApiClient
+from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import HTTPError
+
+from unideploy.engines.kube import CLUSTER_SCOPED, object_path, plural
+from unideploy.errors import EngineError
+
+TIMEOUT_S = 30.0
+
+
+def _call(
+    api: ApiClient,
+    method: str,
+    path: str,
+    *,
+    query: list[tuple[str, str]] | None = None,
+    body: Any = None,
+    content_type: str | None = None,
+) -> tuple[int, Any, str]:
+    headers = {"Accept": "application/json"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    try:
+        method, url, all_headers, payload, post = api.param_serialize(
+            method=method,
+            resource_path=path,
+            query_params=query,
+            header_params=headers,
+            body=body,  # JSON content types: the client serialises it
+            auth_settings=["BearerToken"],
+        )
+        response = api.call_api(method, url, all_headers, payload, post, _request_timeout=TIMEOUT_S)
+        raw = response.read()  # type: ignore[no-untyped-call]
+    except (ApiException, HTTPError, OSError) as exc:
+        raise EngineError(
+            f"{method} {path} failed: {type(exc).__name__}: {str(exc).splitlines()[0]}",
+            hint="check that the API server is reachable; retrying may help",
+            retryable=True,
+        ) from exc
+    try:
+        decoded = json.loads(raw) if raw else None
+    except ValueError:
+        decoded = None
+    message = decoded.get("message", "") if isinstance(decoded, dict) else ""
+    return int(response.status), decoded, str(message or response.reason)
+
+
+def collection_path(api_version: str, kind: str, namespace: str | None) -> str:
+    """`/apis/apps/v1/namespaces/ns/deployments` (or cluster-wide without a namespace)."""
+    base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+    scope = "" if kind in CLUSTER_SCOPED or not namespace else f"/namespaces/{namespace}"
+    return f"{base}{scope}/{plural(kind)}"
+
+
+def list_objects(
+    api: ApiClient, api_version: str, kind: str, namespace: str | None
+) -> list[dict[str, Any]]:
+    """Every object of one kind in one namespace ([] when the kind is not served)."""
+    status, decoded, message = _call(api, "GET", collection_path(api_version, kind, namespace))
+    if status == 404:
+        return []
+    if status >= 400:
+        raise EngineError(
+            f"listing {kind} in {namespace or 'the cluster'} failed: HTTP {status} {message}",
+            hint="drift needs list on every kind the releases render",
+            retryable=status >= 500 or status == 429,
+        )
+    items: list[dict[str, Any]] = (decoded or {}).get("items") or []
+    for item in items:
+        item.setdefault("apiVersion", api_version)
+        item.setdefault("kind", kind)
+    return items
+
+
+def json_patch(
+    api: ApiClient, obj: dict[str, Any], operations: list[dict[str, Any]]
+) -> tuple[bool, str]:
+    """Apply an RFC 6902 patch to `obj`; (False, why) when the server refuses it."""
+    meta = obj.get("metadata") or {}
+    path = object_path(obj["apiVersion"], obj["kind"], meta.get("namespace"), meta["name"])
+    status, _, message = _call(
+        api,
+        "PATCH",
+        path,
+        query=[("fieldManager", "unideploy")],
+        body=operations,
+        content_type="application/json-patch+json",
+    )
+    return status < 400, "" if status < 400 else f"HTTP {status} {message}"
+
+
+def delete_object(api: ApiClient, obj: dict[str, Any]) -> tuple[bool, str]:
+    """Delete `obj` (background propagation); a 404 counts as done."""
+    meta = obj.get("metadata") or {}
+    path = object_path(obj["apiVersion"], obj["kind"], meta.get("namespace"), meta["name"])
+    body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
+    status, _, message = _call(api, "DELETE", path, body=body, content_type="application/json")
+    return status < 400 or status == 404, "" if status < 400 else f"HTTP {status} {message}"
