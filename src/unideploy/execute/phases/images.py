@@ -7,6 +7,7 @@ pull them, and is removed once Ready. Rollouts then start from warm nodes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -129,9 +130,20 @@ def _prepull(
                 progress=step.progress,
             )
         finally:
-            delete_object(api, "apps/v1", "DaemonSet", namespace, PREPULL_NAME)
+            _remove(api, namespace)
         if not ready.ready:
             return Outcome(Status.WARNED, f"images not all pulled: {ready.summary()}")
         return Outcome(Status.SUCCEEDED, f"{len(images)} image(s) pulled", {"images": images})
 
     return action
+
+
+def _remove(api: Any, namespace: str, timeout_s: float = 60.0) -> None:
+    """Delete the pre-pull DaemonSet and wait until it (and its pods, foreground) are gone."""
+    delete_object(api, "apps/v1", "DaemonSet", namespace, PREPULL_NAME)
+    reader = KubeReader(api)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if reader.get("apps/v1", "DaemonSet", namespace, PREPULL_NAME) is None:
+            return
+        time.sleep(0.5)
