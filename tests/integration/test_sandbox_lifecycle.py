@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import time
 from pathlib import Path
@@ -109,3 +111,27 @@ def test_up_retries_with_new_ports_when_a_chosen_port_is_taken(
             assert "address already in use" in log
         finally:
             box.down(purge=True)
+
+
+@pytest.mark.cluster
+def test_status_reports_a_dead_component_and_up_repairs_it(tmp_path: Path) -> None:
+    require_tools()
+    box = Sandbox(tmp_path / "box")
+    box.up()
+    try:
+        kwok = next(p for p in box.status().components if p.name == "kwok")
+        os.kill(kwok.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while box.status().running and time.monotonic() < deadline:
+            time.sleep(0.1)
+        broken = box.status()
+        assert broken.summary == "degraded (not running: kwok)"
+        shown = CliRunner().invoke(sandbox_group, ["status", "--state-dir", str(box.layout.root)])
+        assert shown.exit_code == ExitCode.FAILED
+        assert "degraded" in shown.stdout
+
+        repaired = box.up()
+        assert repaired.running
+        assert next(p for p in repaired.components if p.name == "kwok").pid != kwok.pid
+    finally:
+        box.down(purge=True)
