@@ -46,3 +46,10 @@ def namespace(sandbox: Cluster, request: pytest.FixtureRequest) -> Iterator[str]
         pytest.fail(f"namespace {name} never got its default ServiceAccount")
     yield name
     sandbox.kubectl("delete", "namespace", name, "--wait=false", "--ignore-not-found", check=False)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses the sandbox as `cluster`, so `-m "not cluster"` never starts it."""
+    for item in items:
+        if "sandbox" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.cluster)
