@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from unideploy.config.tests_model import Expect, HttpTest, PerfTest
+from unideploy.config.tests_cases import Expect, HttpTest, PerfTest
 from unideploy.tests_runtime.base import TestEnv, Verdict
 
 BODY_SHOWN = 200

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from unideploy.config.tests_model import K8sTest
+from unideploy.config.tests_cases import K8sTest
 from unideploy.engines.readiness import Target, assess
 from unideploy.tests_runtime.base import TestEnv, Verdict
 

@@ -10,7 +10,7 @@ import socket
 import time
 from urllib.parse import urlsplit
 
-from unideploy.config.tests_model import DnsTest, TcpTest
+from unideploy.config.tests_cases import DnsTest, TcpTest
 from unideploy.tests_runtime.base import TestEnv, Verdict
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from unideploy.config.tests_model import PerfTest
+from unideploy.config.tests_cases import PerfTest
 from unideploy.tests_runtime.base import TestEnv, Verdict
 from unideploy.tests_runtime.http import describe, send
 

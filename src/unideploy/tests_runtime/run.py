@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from unideploy.config.tests_model import (
+from unideploy.config.tests_cases import (
     DnsTest,
     HttpTest,
     K8sTest,

@@ -14,7 +14,7 @@ from typing import Any
 from unideploy.checks.objects import K8sObject
 from unideploy.checks.policy import Policy, evaluate, policy_for
 from unideploy.checks.registry import Finding, Severity
-from unideploy.config.tests_model import SecurityTest
+from unideploy.config.tests_cases import SecurityTest
 from unideploy.tests_runtime.base import TestEnv, Verdict
 
 MAX_FINDINGS_KEPT = 200
