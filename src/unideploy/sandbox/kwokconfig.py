@@ -283,6 +283,7 @@ def configuration(generation: int = 0) -> dict[str, Any]:
             "manageAllNodes": False,
             "manageNodesWithAnnotationSelector": f"{FAKE_NODE_ANNOTATION}=fake",
             "nodeLeaseDurationSeconds": 40,
+            # A --config file is not defaulted: the parallelism options must be spelled out.
             "nodeLeaseParallelism": 4,
             "podPlayStageParallelism": 4,
             "nodePlayStageParallelism": 4,
