@@ -1,0 +1,113 @@
+"""Benchmark a generated stack of N releases on the sandbox: full deploy, no-op redeploy, diff.
+
+Usage: .venv/bin/python bench/helm_releases.py [--releases 50] [--json]
+Starts its own sandbox in a temporary directory, deploys N copies of the reference web-app chart
+(5 namespaces, 2 tiers, needs chains), then times `deploy --incremental` with nothing changed and
+`diff`. Prints seconds and the ratios the targets speak of: no-op redeploy / full deploy (target ≤
+0.1) and diff seconds (target < 10 s for 50 releases), all measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from unideploy.sandbox import Sandbox, missing_tools
+
+REPO = Path(__file__).resolve().parents[1]
+UNIDEPLOY = str(Path(sys.executable).parent / "unideploy")
+
+
+def write_stack(root: Path, kubeconfig: Path, releases: int) -> Path:
+    lines = [
+        "apiVersion: unideploy.io/v1",
+        "name: bench",
+        "tiers: [backend, frontend]",
+        "environments:",
+        "  development:",
+        "    values: [values.yaml]",
+        f"    cluster: {{kubeconfig: {kubeconfig}, context: unideploy-sandbox}}",
+        "releases:",
+    ]
+    half = releases // 2
+    for index in range(releases):
+        lines += [
+            f"  - name: app-{index}",
+            f"    namespace: bench-{index % 5}",
+            f"    chart: {{path: {REPO / 'helm' / 'charts' / 'web-app'}}}",
+            f"    tier: {'backend' if index < half else 'frontend'}",
+        ]
+        if index >= half:  # each frontend release needs one backend release
+            lines.append(f"    needs: [bench-{(index - half) % 5}/app-{index - half}]")
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "stack.yaml").write_text("\n".join(lines) + "\n")
+    (root / "values.yaml").write_text("global:\n  replicas: {min: 1}\n")
+    return root
+
+
+def timed(stack: Path, *args: str) -> float:
+    started = time.monotonic()
+    done = subprocess.run(
+        [UNIDEPLOY, "--stack", str(stack), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "UNIDEPLOY_QUIET": "1"},
+        check=False,
+    )
+    elapsed = time.monotonic() - started
+    if done.returncode not in (0, 3):
+        raise SystemExit(f"{' '.join(args)} exited {done.returncode}:\n{done.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--releases", type=int, default=50)
+    parser.add_argument("--parallel", type=int, default=8)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if missing_tools():
+        print("sandbox tools missing; run scripts/setup/install-tools.sh")
+        return 2
+    with tempfile.TemporaryDirectory(prefix="unideploy-bench-") as tmp:
+        box = Sandbox(Path(tmp) / "sandbox")
+        box.up()
+        try:
+            stack = write_stack(Path(tmp) / "stack", box.kubeconfig, args.releases)
+            parallel = ("--parallel", str(args.parallel))
+            deploy = ("deploy", "-e", "development", "--skip-security", *parallel)
+            full = timed(stack, *deploy)
+            noop = timed(stack, *deploy, "--incremental")
+            diff = timed(stack, "diff", "-e", "development", "--detailed-exitcode", *parallel)
+        finally:
+            box.down(purge=True)
+    result = {
+        "releases": args.releases,
+        "full_deploy_s": round(full, 2),
+        "noop_incremental_s": round(noop, 2),
+        "diff_s": round(diff, 2),
+        "noop_over_full": round(noop / full, 3),
+        "diff_target_s": 10.0,
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"{args.releases} releases on the sandbox (parallel {args.parallel})")
+        print(f"  full deploy        {full:7.2f} s   (baseline)")
+        print(
+            f"  no-op incremental  {noop:7.2f} s   ratio {noop / full:.3f} of full (target ≤ 0.1)"
+        )
+        print(
+            f"  diff               {diff:7.2f} s   ratio {diff / full:.3f} of full (target < 10 s)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
