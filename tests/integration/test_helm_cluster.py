@@ -6,6 +6,9 @@ success, and until a timeout on a pod the sandbox keeps NotReady on purpose.
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 import re
 import threading
 import time
@@ -359,3 +362,58 @@ def test_readiness_covers_jobs_statefulsets_daemonsets_pvcs_and_load_balancers(
     ):
         assert expected in messages, messages
     helm.uninstall("kinds", namespace)
+
+
+def _stored_release(sandbox: Cluster, namespace: str, secret: str) -> dict[str, Any]:
+    stored = sandbox.get_json("secret", secret, namespace=namespace)
+    blob = base64.b64decode(base64.b64decode(stored["data"]["release"]))
+    release: dict[str, Any] = json.loads(gzip.decompress(blob))
+    return release
+
+
+def _store_pending_upgrade(sandbox: Cluster, namespace: str, name: str) -> None:
+    """What a deploy killed mid-upgrade leaves behind: revision 2 stuck in pending-upgrade."""
+    release = _stored_release(sandbox, namespace, f"sh.helm.release.v1.{name}.v1")
+    release["version"] = 2
+    release["info"]["status"] = "pending-upgrade"
+    release["info"]["description"] = "Preparing upgrade"
+    payload = base64.b64encode(gzip.compress(json.dumps(release).encode())).decode()
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "helm.sh/release.v1",
+        "metadata": {
+            "name": f"sh.helm.release.v1.{name}.v2",
+            "namespace": namespace,
+            "labels": {"name": name, "owner": "helm", "status": "pending-upgrade", "version": "2"},
+        },
+        "stringData": {"release": payload},
+    }
+    sandbox.kubectl("apply", "-f", "-", input_text=json.dumps(secret))
+
+
+@pytest.mark.cluster
+def test_a_release_stuck_pending_is_seen_refused_and_recovered_by_rollback(
+    helm: SdkHelm, sandbox: Cluster, namespace: str
+) -> None:
+    spec = ReleaseSpec("pend", namespace, WEB_APP, values=values(1), timeout_s=120)
+    helm.upgrade(spec)
+    _store_pending_upgrade(sandbox, namespace, "pend")
+
+    history = helm.history("pend", namespace)
+    listed = helm.releases(namespace)
+    with pytest.raises(EngineError) as caught:
+        helm.upgrade(spec)
+
+    assert [(r.revision, r.status, r.pending) for r in history] == [
+        (1, "deployed", False),
+        (2, "pending-upgrade", True),
+    ]
+    assert history[-1].description == "Preparing upgrade"
+    assert [(r.release, r.status) for r in listed] == [("pend", "pending-upgrade")]
+    assert caught.value.hint is not None and "--recover-pending" in caught.value.hint
+
+    recovered = helm.rollback("pend", namespace, 1, timeout_s=120)
+
+    assert (recovered.revision, recovered.status) == (3, "deployed")
+    assert helm.upgrade(spec).revision == 4
