@@ -40,9 +40,7 @@ def cli_run(
 ) -> subprocess.CompletedProcess[str]:
     """`unideploy --stack STACK ARGS…` with a known user and no CI approval in the environment."""
     environ = {k: v for k, v in os.environ.items() if k != "UNIDEPLOY_APPROVED_BY"}
-    environ.update(
-        {"USER": "tester", "UNIDEPLOY_LOG_FILE": str(stack.parent / "debug.log"), "CI": "true"}
-    )
+    environ.update({"USER": "tester", "UNIDEPLOY_LOG_FILE": str(stack.parent / "debug.log")})
     environ.update(env or {})
     return subprocess.run(
         [UNIDEPLOY, "--stack", str(stack), *args],
