@@ -54,7 +54,7 @@ def _step(result: TestOutcome, policy: OnFailure) -> Callable[[StepContext], Out
     return lambda step: outcome_of(result, policy, "staging")
 
 
-def run_of(policy: OnFailure = OnFailure.FAIL) -> RunResult:
+def run_of(policy: OnFailure = OnFailure.FAIL, *, broken_release: bool = True) -> RunResult:
     """A real run of the runner: a deploy-like phase, then tests that pass, fail and warn."""
     results = [
         _test("nodes-ready", "infrastructure", True, "1 object(s) ready"),
@@ -63,7 +63,19 @@ def run_of(policy: OnFailure = OnFailure.FAIL) -> RunResult:
         _test("api-latency", "performance", True, "p50 3.0 / p95 9.0 / p99 12.0 ms"),
     ]
     phases = [
-        Phase("helm", (Step("helm/web", lambda s: Outcome(Status.CHANGED, "installed")),)),
+        Phase(
+            "helm",
+            (
+                Step("helm/web", lambda s: Outcome(Status.CHANGED, "installed")),
+                Step(
+                    "helm/db",
+                    lambda s: Outcome(
+                        Status.FAILED if broken_release else Status.CHANGED,
+                        "release db not ready" if broken_release else "installed",
+                    ),
+                ),
+            ),
+        ),
         Phase(
             "tests",
             tuple(Step(f"tests/{r.name}", _step(r, policy)) for r in results),
@@ -90,7 +102,7 @@ def test_report_groups_tests_by_category_and_counts_outcomes() -> None:
 
 
 def test_warn_only_environment_marks_failures_warned_and_the_run_passes() -> None:
-    report = build_report(run_of(OnFailure.WARN))
+    report = build_report(run_of(OnFailure.WARN, broken_release=False))
 
     assert report.counts()["warned"] == 2
     assert report.status == "warned" and report.exit_code == 0
@@ -120,7 +132,12 @@ def test_junit_is_valid_and_has_one_suite_per_category_with_failures() -> None:
         "Application functionality",
         "Performance baseline",
         "Security compliance",
+        "Deployment phase helm",
     ]
+    helm = suites["Deployment phase helm"]
+    assert [c.get("name") for c in helm.iter("testcase")] == ["web", "db"]
+    db_failure = helm.find("testcase[@name='db']/failure")
+    assert db_failure is not None and db_failure.get("message") == "release db not ready"
     app = suites["Application functionality"]
     assert (app.get("tests"), app.get("failures")) == ("1", "1")
     failure = app.find("testcase/failure")
@@ -133,7 +150,7 @@ def test_junit_is_valid_and_has_one_suite_per_category_with_failures() -> None:
 
 
 def test_junit_warned_tests_are_failures_of_type_warning() -> None:
-    text = render(build_report(run_of(OnFailure.WARN)), "junit")
+    text = render(build_report(run_of(OnFailure.WARN, broken_release=False)), "junit")
 
     xmlschema.XMLSchema(str(JUNIT_XSD)).validate(text)
     types = {f.get("type") for f in ET.fromstring(text).iter("failure")}
