@@ -36,10 +36,14 @@ def test_policy_script_scans_relative_paths_from_the_callers_directory() -> None
     assert any(f["check_id"] == "UD-K8S-010" for f in json.loads(out)["findings"])
 
 
-def test_policy_script_without_manifests_names_the_stack_hook() -> None:
-    code, _, err = script("security-policy-compliance-checks.py", "-e", "staging", cwd=ROOT)
-    assert code == 2
-    assert "security scan -e ENV needs the stack's rendered manifests" in err
+def test_policy_script_without_manifests_scans_the_rendered_stack() -> None:
+    code, out, err = script(
+        "security-policy-compliance-checks.py", "-e", "staging", "--output", "json", cwd=ROOT
+    )
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["verdict"]["policy"]["environment"] == "staging"
+    assert any(f["object"]["namespace"] == "monitoring" for f in document["findings"])
 
 
 def test_tls_script_accepts_check_all() -> None:
