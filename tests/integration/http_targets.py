@@ -6,6 +6,7 @@ each path received and holds the knobs (failures before success, fixed delay).
 
 from __future__ import annotations
 
+import base64
 import json
 import ssl
 import threading
@@ -71,6 +72,12 @@ def _handler(target: Target) -> type[BaseHTTPRequestHandler]:
             elif parts.path == "/delay":
                 time.sleep(target.delay_s)
                 self._send(200, "ok")
+            elif parts.path == "/auth":
+                wanted = "Basic " + base64.b64encode(b"ops:s3cret").decode()
+                if self.headers.get("Authorization") == wanted:
+                    self._send(200, "welcome")
+                else:
+                    self._send(401, "who are you?")
             elif parts.path == "/redirect":
                 self.send_response(302)
                 self.send_header("Location", "/ok")

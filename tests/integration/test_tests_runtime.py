@@ -110,6 +110,20 @@ def test_latency_budget_fails_a_slow_but_correct_answer(server: Target, env: Tes
     assert "over the 100 ms budget" in result.message
 
 
+def test_credentials_in_the_url_are_sent_as_basic_auth_and_never_shown(
+    server: Target, env: TestEnv
+) -> None:
+    url = server.url("/auth").replace("http://", "http://ops:s3cret@")
+
+    good = run_case(case("http", url=url), env)
+    bad = run_case(case("http", url=url.replace("s3cret", "wrong"), retries=0), env)
+
+    assert good.passed, good.message
+    assert good.details["target"] == "GET " + server.url("/auth").replace("//", "//***@")
+    assert "s3cret" not in repr(good) and "wrong" not in repr(bad)
+    assert not bad.passed and "status 401" in bad.message
+
+
 def test_redirects_are_not_followed(server: Target, env: TestEnv) -> None:
     assert run_case(case("http", url=server.url("/redirect"), expect={"status": 302}), env).passed
 

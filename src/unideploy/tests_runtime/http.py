@@ -6,6 +6,7 @@ service proxy or an API server path (the kubernetes client, with its credentials
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import re
@@ -16,7 +17,7 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from unideploy.config.tests_cases import Expect, HttpTest, PerfTest
 from unideploy.tests_runtime.base import TestEnv, Verdict
@@ -47,11 +48,19 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def describe(case: HttpTest | PerfTest) -> str:
     """The target as shown in reports."""
     if case.url is not None:
-        return f"{case.method} {case.url}"
+        return f"{case.method} {shown_url(case.url)}"
     if case.service is not None:
         svc = case.service
         return f"{case.method} service {svc.namespace}/{svc.name}:{svc.port}{case.path}"
     return f"{case.method} api-server {case.api_path}"
+
+
+def shown_url(url: str) -> str:
+    """The URL without credentials (user:password@ is replaced by ***@)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[-1]))
 
 
 def send(case: HttpTest | PerfTest, env: TestEnv, timeout: float) -> Response:
@@ -84,8 +93,14 @@ def _context(verify: bool, cafile: str | None) -> ssl.SSLContext:
 
 def _send_url(case: HttpTest | PerfTest, env: TestEnv, url: str, timeout: float) -> Response:
     data = case.body.encode() if case.body is not None else None
+    headers = dict(case.headers)
+    parts = urlsplit(url)
+    if parts.username is not None:  # user:password@ becomes basic auth, never part of the URL
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        headers.setdefault("Authorization", "Basic " + base64.b64encode(pair.encode()).decode())
+        url = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked by the model (http/https)
-        url, data=data, headers=dict(case.headers), method=case.method
+        url, data=data, headers=headers, method=case.method
     )
     opener = urllib.request.build_opener(
         urllib.request.HTTPSHandler(context=_ssl_context(case, env)), _NoRedirect()
@@ -94,17 +109,17 @@ def _send_url(case: HttpTest | PerfTest, env: TestEnv, url: str, timeout: float)
     try:
         with opener.open(request, timeout=timeout) as reply:
             body = reply.read()
-            status, headers = reply.status, reply.headers
+            status, got = reply.status, reply.headers
     except urllib.error.HTTPError as error:
         body = error.read()
-        status, headers = error.code, error.headers
+        status, got = error.code, error.headers
     except urllib.error.URLError as error:
         reason = error.reason
         raise OSError(
             str(reason) if not isinstance(reason, OSError) else _os_text(reason)
         ) from error
     elapsed = (time.perf_counter() - started) * 1000
-    return Response(status, {k.lower(): v for k, v in headers.items()}, body, elapsed)
+    return Response(status, {k.lower(): v for k, v in got.items()}, body, elapsed)
 
 
 def _os_text(error: OSError) -> str:
