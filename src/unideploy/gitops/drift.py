@@ -65,10 +65,21 @@ class _Live:
 
 
 def detect(
-    stack: Stack, options: DriftOptions, *, helm: HelmEngine | None = None, api: Any = None
+    stack: Stack,
+    options: DriftOptions,
+    *,
+    helm: HelmEngine | None = None,
+    api: Any = None,
+    state: DesiredState | None = None,
 ) -> DriftReport:
-    """Compare the environment's desired state with its cluster (and Terraform state)."""
-    state = desired_state(stack, options.environment, outputs_file=options.outputs_file, helm=helm)
+    """Compare the environment's desired state with its cluster (and Terraform state).
+
+    `state` reuses a rendering already made (benchmarks); `helm`/`api` replace the engines.
+    """
+    if state is None:
+        state = desired_state(
+            stack, options.environment, outputs_file=options.outputs_file, helm=helm
+        )
     rules = load_rules(stack.root, options.ignore_file)
     client = api if api is not None else state.context.kube()
     live = _read_live(client, state, options.parallel)

@@ -65,10 +65,17 @@ def collection_path(api_version: str, kind: str, namespace: str | None) -> str:
 
 
 def list_objects(
-    api: ApiClient, api_version: str, kind: str, namespace: str | None
+    api: ApiClient,
+    api_version: str,
+    kind: str,
+    namespace: str | None,
+    *,
+    label_selector: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Every object of one kind in one namespace ([] when the kind is not served)."""
-    status, decoded, message = _call(api, "GET", collection_path(api_version, kind, namespace))
+    """Every object of one kind in one namespace, or in all ([] when the kind is not served)."""
+    query = [("labelSelector", label_selector)] if label_selector else None
+    path = collection_path(api_version, kind, namespace)
+    status, decoded, message = _call(api, "GET", path, query=query)
     if status == 404:
         return []
     if status >= 400:
