@@ -6,6 +6,7 @@ Thin: parse flags → service.deploy → progress on stderr, summary table, or o
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -70,6 +71,49 @@ from unideploy.service.diff import stack_diff
     metavar="SECONDS",
     help="Wait this long for the environment lock instead of failing at once.",
 )
+@click.option(
+    "--approve",
+    is_flag=True,
+    help="Approve this deploy (environments with approval: required); recorded as $USER.",
+)
+@click.option(
+    "--approved-by", metavar="NAME", help="Approve this deploy in NAME's name (implies --approve)."
+)
+@click.option(
+    "--skip-promotion-gate",
+    "skip_promotion",
+    is_flag=True,
+    help="Deploy a revision not yet successful in promoteFrom (needs --reason; audited).",
+)
+@click.option(
+    "--reason",
+    metavar="TEXT",
+    help="Why the promotion gate is skipped (recorded in the audit log).",
+)
+@click.option(
+    "--maintenance-mode",
+    "maintenance",
+    is_flag=True,
+    help="Mark the run as maintenance: alerts inhibited, unready applications warn.",
+)
+@click.option(
+    "--pushgateway",
+    metavar="URL",
+    envvar="UNIDEPLOY_PUSHGATEWAY",
+    help="Push deployment metrics to this Prometheus Pushgateway.",
+)
+@click.option(
+    "--metrics-textfile",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="PATH",
+    help="Write deployment metrics to this node_exporter textfile (.prom).",
+)
+@click.option(
+    "--notify-webhook",
+    metavar="URL",
+    envvar="UNIDEPLOY_NOTIFY_WEBHOOK",
+    help="Post a Slack-compatible message when the run ends.",
+)
 @values_options
 @output_option
 @click.pass_context
@@ -90,6 +134,14 @@ def deploy_command(
     values_files: tuple[Path, ...],
     sets: tuple[str, ...],
     output: str,
+    approve: bool,
+    approved_by: str | None,
+    skip_promotion: bool,
+    reason: str | None,
+    maintenance: bool,
+    pushgateway: str | None,
+    metrics_textfile: Path | None,
+    notify_webhook: str | None,
 ) -> int:
     """Deploy one environment: preflight → terraform → helm tiers → security → tests.
 
@@ -124,6 +176,15 @@ def deploy_command(
         lock_timeout=lock_timeout,
         values_files=values_files,
         sets=sets,
+        approve=approve,
+        approved_by=approved_by or None,
+        skip_promotion=skip_promotion,
+        reason=reason,
+        maintenance=maintenance,
+        pushgateway=pushgateway or None,
+        metrics_textfile=metrics_textfile,
+        notify_webhook=notify_webhook or None,
+        confirm=_confirm if sys.stdin.isatty() and output != "json" else None,
     )
     err = console(stderr=True)
     quiet = os.environ.get("UNIDEPLOY_QUIET") == "1"
@@ -136,3 +197,7 @@ def deploy_command(
         print_diff(console(), stack_diff(result))
     err.print(summary_table(result))
     return int(result.exit_code)
+
+
+def _confirm(question: str) -> bool:
+    return click.confirm(question, default=False, err=True)

@@ -37,6 +37,10 @@ COMMANDS: dict[str, str] = {
     "history": "unideploy.cli.history_cmd:history_command",
     "audit": "unideploy.cli.history_cmd:audit_group",
     "security": "unideploy.cli.security_cmd:security_group",
+    "monitoring": "unideploy.cli.monitoring_cmd:monitoring_group",
+    "health": "unideploy.cli.health_cmd:health_command",
+    "report": "unideploy.cli.report_cmd:report_command",
+    "test": "unideploy.cli.test_cmd:test_command",
 }
 
 LOG = logging.getLogger("unideploy.cli")

@@ -7,7 +7,7 @@ runner starts (the lock). The run is recorded in history and the audit log whate
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,11 @@ from unideploy.execute.pipeline import build_phases, needs_cluster
 from unideploy.execute.result import RunResult, new_run_id
 from unideploy.execute.retry import RetryPolicy
 from unideploy.execute.runner import Runner, RunOptions
+from unideploy.gates import check_gates, summarize_plan
+from unideploy.gates_maintenance import maintenance_flags
 from unideploy.history import History, save_run, stack_revision
+from unideploy.metrics import MetricsListener, prior_runs
+from unideploy.notify import NotifyListener
 from unideploy.plan.build import build_plan
 
 LOG = logging.getLogger("unideploy.deploy")
@@ -46,6 +50,15 @@ class DeployRequest:
     values_files: tuple[Path, ...] = ()
     sets: tuple[str, ...] = ()
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    approve: bool = False
+    approved_by: str | None = None
+    skip_promotion: bool = False
+    reason: str | None = None
+    maintenance: bool = False
+    pushgateway: str | None = None
+    metrics_textfile: Path | None = None
+    notify_webhook: str | None = None
+    confirm: Callable[[str], bool] | None = field(default=None, compare=False)
 
     def flags(self) -> dict[str, Any]:
         """The flags as recorded in history and the audit log."""
@@ -59,6 +72,7 @@ class DeployRequest:
             "cache_images": self.cache_images,
             "values_files": [str(p) for p in self.values_files],
             "sets": [s.split("=", 1)[0] + "=…" for s in self.sets],
+            **maintenance_flags(self.maintenance),
         }
 
 
@@ -106,6 +120,7 @@ def pipeline_context(stack: Stack, request: DeployRequest) -> PipelineContext:
         incremental=request.incremental,
         recover_pending=request.recover_pending,
         cache_images=request.cache_images,
+        maintenance=request.maintenance,
         last_success=last_success,
         make_terraform=make_terraform,
         make_helm=make_helm,
@@ -117,14 +132,40 @@ def deploy(stack: Stack, request: DeployRequest, listeners: Iterable[Listener] =
     """Run the whole pipeline for one environment and return its record."""
     ctx = pipeline_context(stack, request)
     run_id = new_run_id()
+    revision = stack_revision(stack.root)
+    gates = check_gates(
+        stack,
+        request.environment,
+        revision,
+        approve=request.approve,
+        approved_by=request.approved_by,
+        skip_promotion=request.skip_promotion,
+        reason=request.reason,
+        interactive=request.confirm is not None,
+        plan_summary=summarize_plan(ctx.plan),
+        confirm=request.confirm,
+        dry_run=request.dry_run,
+        run_id=run_id,
+    )
+    for note in gates.notes:
+        LOG.warning(note)
     audit = AuditLog.for_stack(stack.root)
+    earlier = History.for_stack(stack.root).list_runs(request.environment, limit=1_000_000)
+    metrics = MetricsListener(
+        pushgateway=request.pushgateway,
+        textfile=request.metrics_textfile,
+        maintenance=request.maintenance,
+        dry_run=request.dry_run,
+        history_counts=prior_runs(earlier, exclude=run_id),
+    )
+    notifier = NotifyListener(request.notify_webhook)
     kube = _lock_client(ctx, request)
     options = RunOptions(
         parallel=request.parallel,
         continue_on_error=request.continue_on_error,
         retry=request.retry,
     )
-    runner = Runner(options, listeners=[*listeners, audit_listener(audit)])
+    runner = Runner(options, listeners=[*listeners, audit_listener(audit), metrics, notifier])
     lock = environment_lock(
         request.environment,
         run_id=run_id,
@@ -139,8 +180,8 @@ def deploy(stack: Stack, request: DeployRequest, listeners: Iterable[Listener] =
             build_phases(ctx, request.skip),
             environment=request.environment,
             run_id=run_id,
-            revision=stack_revision(stack.root),
-            flags=request.flags(),
+            revision=revision,
+            flags={**request.flags(), "gates": gates.to_dict()},
         )
     for warning in save_run(result, state_dir=stack.state_dir, kube=kube):
         LOG.warning(warning)

@@ -68,6 +68,7 @@ class PipelineContext:
     incremental: bool = False
     recover_pending: bool = False
     cache_images: bool = False
+    maintenance: bool = False
     last_success: Callable[[str], Mapping[str, Any] | None] = lambda step_id: None
     make_terraform: Callable[[], TerraformEngine] | None = None
     make_helm: Callable[[], HelmEngine] | None = None

@@ -24,6 +24,7 @@ from unideploy.execute.phases.release_diff import release_diff
 from unideploy.execute.phases.specs import release_spec
 from unideploy.execute.result import Status
 from unideploy.execute.step import Outcome, StepContext
+from unideploy.gates_maintenance import tolerates_unready, unready_warning
 
 
 def inputs_hash(rendered: Rendered, values: Mapping[str, Any], kubernetes: str | None) -> str:
@@ -100,6 +101,8 @@ def release_action(
         if ready.ready:
             return Outcome(Status.CHANGED, f"revision {revision.revision} ready", details)
         step.check_cancelled()
+        if tolerates_unready(release.tier, ctx.maintenance):
+            return unready_warning(ready.summary(), details)
         return _undo(engine, release, previous, f"not ready: {ready.summary()}", details)
 
     return action
