@@ -26,6 +26,13 @@ Runs preflight → terraform → helm tiers → security → tests for ENV (unid
       --continue-on-error   on failure, skip only what depends on the failed step
       --lock-timeout SECS   wait this long for the environment lock
       --output json         one machine-readable summary on stdout
+      --recover-pending     roll back releases stuck in pending-* first
+      --approve             approve a deploy of an environment with approval: required
+      --approved-by NAME    approve in NAME's name
+      --skip-promotion-gate skip the promotion gate (needs --reason; audited)
+      --reason TEXT         why the promotion gate is skipped
+      --pushgateway URL     push deployment metrics to a Prometheus Pushgateway
+      --notify-webhook URL  post the result to a Slack-compatible webhook
       --stack PATH          stack.yaml to use (default: the repository's)
   -h, --help                this help
 
@@ -33,7 +40,7 @@ A COMMAND after the options (or after --) runs only when the deploy succeeded.
 USAGE
 }
 
-valid="--environment -e --dry-run --skip-terraform --skip-helmfile --skip-helm --skip-security --skip-tests --debug --maintenance-mode --parallel --incremental --cache-images --continue-on-error --lock-timeout --output --stack --help"
+valid="--environment -e --dry-run --skip-terraform --skip-helmfile --skip-helm --skip-security --skip-tests --debug --maintenance-mode --parallel --incremental --cache-images --continue-on-error --recover-pending --lock-timeout --output --approve --approved-by --skip-promotion-gate --reason --pushgateway --notify-webhook --stack --help"
 global=()
 args=()
 after=()
@@ -42,7 +49,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     -e|--environment) [[ $# -ge 2 ]] || { echo "error: $1 needs a value" >&2; exit 2; }; environment="$2"; shift 2 ;;
     --environment=*) environment="${1#*=}"; shift ;;
-    --dry-run|--skip-terraform|--skip-security|--skip-tests|--maintenance-mode|--incremental|--cache-images|--continue-on-error)
+    --dry-run|--skip-terraform|--skip-security|--skip-tests|--maintenance-mode|--incremental|--cache-images|--continue-on-error|--recover-pending|--approve|--skip-promotion-gate)
       args+=("$1"); shift ;;
     --skip-helmfile|--skip-helm) args+=("--skip-helm"); shift ;;
     --debug) global+=("--debug"); shift ;;
@@ -50,7 +57,7 @@ while [[ $# -gt 0 ]]; do
       if [[ $# -ge 2 && "$2" =~ ^[0-9]+$ ]]; then args+=("--parallel" "$2"); shift 2
       else args+=("--parallel" "4"); shift; fi ;;
     --parallel=*) args+=("--parallel" "${1#*=}"); shift ;;
-    --lock-timeout|--output)
+    --lock-timeout|--output|--approved-by|--reason|--pushgateway|--notify-webhook)
       [[ $# -ge 2 ]] || { echo "error: $1 needs a value" >&2; exit 2; }; args+=("$1" "$2"); shift 2 ;;
     --stack) [[ $# -ge 2 ]] || { echo "error: --stack needs a value" >&2; exit 2; }; global+=("--stack" "$2"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
