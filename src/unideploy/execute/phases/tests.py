@@ -40,7 +40,12 @@ def tests_phase(
     categories: Collection[Category] = (),
     update_baseline: bool = False,
 ) -> Phase:
-    """The phase: a step per selected test (none when the stack defines no tests)."""
+    """The phase: a step per selected test (none when the stack defines no tests).
+
+    A dry run deploys nothing, so its tests are present but skipped.
+    """
+    if skip_reason is None and ctx.dry_run:
+        skip_reason = "--dry-run: nothing was deployed to test"
     suite = parse_tests(ctx.stack)
     cases = suite.select(ctx.environment, tuple(categories))
     env = test_env(ctx, suite, update_baseline)
