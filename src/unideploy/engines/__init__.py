@@ -1,0 +1,1 @@
+"""Engines: the only code touching the outside world (Terraform, Helm, Kubernetes, processes)."""
