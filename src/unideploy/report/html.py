@@ -35,6 +35,8 @@ td,th{border-bottom:1px solid #e0e0e0;padding:4px 8px;text-align:left;vertical-a
 th{background:#eeeeee}.num{text-align:right;white-space:nowrap}
 .filters button{margin-right:6px}.hidden{display:none}
 svg text{font:11px system-ui,sans-serif;fill:#424242}
+.legend{margin:0 0 6px}.key{margin-right:12px;color:#616161;font-size:12px}
+.key i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}
 """
 SCRIPT = """
 (function () {
@@ -95,6 +97,15 @@ def timeline_svg(report: Report) -> str:
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _legend() -> str:
+    shown = ("succeeded", "changed", "unchanged", "warned", "failed", "skipped")
+    keys = "".join(
+        f'<span class="key"><i style="background:{COLOURS[name]}"></i>{name}</span>'
+        for name in shown
+    )
+    return f'<div class="legend">{keys}</div>'
 
 
 def _phases(phases: tuple[PhaseRow, ...]) -> str:
@@ -169,7 +180,7 @@ def render_html(report: Report) -> str:
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{escape(report.environment)} · {_badge(report.status)}</h1>"
         f'<div class="meta">run {escape(report.run_id)} · {meta}</div>{reason}'
-        f"<h2>Timeline</h2>{timeline_svg(report)}"
+        f"<h2>Timeline</h2>{_legend()}{timeline_svg(report)}"
         f"<h2>Phases</h2>{_phases(report.phases)}"
         f"<h2>Tests</h2>{_tests(report)}"
         f"<h2>Findings</h2>{_findings(report)}"
