@@ -67,7 +67,8 @@ def test_command(
     Tests come from the `tests:` section of stack.yaml, in five categories: infrastructure,
     connectivity, application, performance, security. Each failed attempt is retried (default
     3 more times, 5 s apart). The run is recorded; `unideploy report RUN_ID` renders it again.
-    Markdown is also appended to $GITHUB_STEP_SUMMARY when that is set.
+    Markdown is also appended to $GITHUB_STEP_SUMMARY when that is set. The `tests:` section is
+    described in docs/integration-tests.md.
 
     \b
     Exit 0 when every test passed (or only warned), 1 when one failed, 2 for config errors.
