@@ -80,7 +80,7 @@ def test_command(
           --output-file test-results.xml
       unideploy test -e development --output-format all --output-file reports/
     """
-    from unideploy.execute.phases.tests import tests_phase
+    from unideploy.execute.phases.tests import load_engines, tests_phase
     from unideploy.execute.runner import Runner, RunOptions
     from unideploy.history import save_run, stack_revision
     from unideploy.service.deploy import DeployRequest, pipeline_context
@@ -90,6 +90,7 @@ def test_command(
     err = console(stderr=True)
     run_ctx = pipeline_context(stack, DeployRequest(environment=environment))
     chosen = tuple(Category(c) for c in categories)
+    load_engines(run_ctx, chosen)
     phase = tests_phase(run_ctx, None, categories=chosen, update_baseline=update_baseline)
     if not phase.steps:
         err.print(f"no tests selected for {environment}: add some under tests.cases in stack.yaml")

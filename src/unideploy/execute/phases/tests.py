@@ -48,9 +48,9 @@ def tests_phase(
         skip_reason = "--dry-run: nothing was deployed to test"
     suite = parse_tests(ctx.stack)
     cases = suite.select(ctx.environment, tuple(categories))
-    env = test_env(ctx, suite, update_baseline)
-    gate = threading.BoundedSemaphore(suite.parallel)
     outputs = _OutputsOnce(ctx)
+    env = test_env(ctx, suite, update_baseline, outputs)
+    gate = threading.BoundedSemaphore(suite.parallel)
     steps = tuple(
         Step(
             id=f"{PHASE}/{case.name}",
@@ -60,6 +60,21 @@ def tests_phase(
         for case in cases
     )
     return Phase(PHASE, steps, skip_reason)
+
+
+def load_engines(ctx: PipelineContext, categories: Collection[Category] = ()) -> None:
+    """Load the engines the selected tests need in this (the main) thread, before the runner.
+
+    Rendering releases needs Helm and Terraform outputs need Terraform; both load Go runtimes
+    that must not install their signal handlers from a worker thread.
+    """
+    cases = parse_tests(ctx.stack).select(ctx.environment, tuple(categories))
+    renders = any(getattr(case, "scope", None) == "releases" for case in cases)
+    uses_outputs = any("${terraform." in case.model_dump_json(by_alias=True) for case in cases)
+    if ctx.plan.modules and ctx.make_terraform is not None and (renders or uses_outputs):
+        ctx.terraform()
+    if renders and ctx.make_helm is not None:
+        ctx.helm()
 
 
 class _OutputsOnce:
@@ -79,15 +94,21 @@ class _OutputsOnce:
         return self.ctx.outputs.snapshot()
 
 
-def test_env(ctx: PipelineContext, suite: TestSuite, update_baseline: bool = False) -> TestEnv:
+def test_env(
+    ctx: PipelineContext,
+    suite: TestSuite,
+    update_baseline: bool = False,
+    outputs: _OutputsOnce | None = None,
+) -> TestEnv:
     """What the runners may use in this run: the cluster, rendering, policy, baselines."""
+    once = outputs or _OutputsOnce(ctx)
     overrides = (ctx.stack.file.security or {}).get(ctx.environment) or {}
     security = ctx.env_values.global_values.get("security") or {}
     return TestEnv(
         environment=ctx.environment,
         root=ctx.stack.root,
         kube=ctx.kube if ctx.make_kube is not None else None,
-        render=(lambda names: render_releases(ctx, names)) if ctx.make_helm else None,
+        render=(lambda names: render_releases(ctx, names, once)) if ctx.make_helm else None,
         security=(dict(security), dict(overrides)),
         baseline_dir=ctx.stack.resolve(suite.baselines),
         update_baseline=update_baseline,
@@ -95,14 +116,14 @@ def test_env(ctx: PipelineContext, suite: TestSuite, update_baseline: bool = Fal
 
 
 def render_releases(
-    ctx: PipelineContext, names: Sequence[str]
+    ctx: PipelineContext, names: Sequence[str], outputs: _OutputsOnce | None = None
 ) -> list[tuple[str, Mapping[str, Any]]]:
     """Render the named releases (all when none) offline, as (`helm/<name>`, object) pairs."""
     wanted = [ctx.stack.release(name) for name in names] or list(ctx.stack.file.releases)
-    outputs = ctx.outputs.snapshot() or None
+    known = (outputs or _OutputsOnce(ctx)).get(bool(ctx.plan.modules))
     found: list[tuple[str, Mapping[str, Any]]] = []
     for release in wanted:
-        values = release_values(ctx.stack, ctx.env_values, release, outputs)
+        values = release_values(ctx.stack, ctx.env_values, release, known or None)
         rendered = ctx.helm().render(release_spec(ctx, release, values))
         found += [(f"helm/{release.name}", obj) for obj in rendered.manifests]
     return found
