@@ -156,3 +156,52 @@ def test_tcp_to_the_api_server_and_the_live_audit(env: TestEnv) -> None:
     assert audit.passed, audit.message
     assert audit.details["objects"] > 0 and audit.details["reported"] > 0
     assert not strict.passed and "blocking finding(s)" in strict.message
+
+
+VOLUMES = """\
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: PV}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: manual-PV
+  hostPath: {path: /tmp/PV}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: manual-PV
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: orphan}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: no-such-class
+  resources: {requests: {storage: 1Gi}}
+"""
+
+
+@pytest.mark.cluster
+def test_pvcs_bound_by_the_real_volume_controller(
+    sandbox: Cluster, namespace: str, env: TestEnv
+) -> None:
+    volume = f"pv-{namespace}"[:63]
+    sandbox.kubectl("apply", "-n", namespace, "-f", "-", input_text=VOLUMES.replace("PV", volume))
+    try:
+        bound = run_case(
+            case("k8s", check="pvcs-bound", namespace=namespace, names=["data"], retries=15), env
+        )
+        pending = run_case(
+            case("k8s", check="pvcs-bound", namespace=namespace, names=["orphan"], retries=0), env
+        )
+    finally:
+        sandbox.kubectl("delete", "-n", namespace, "pvc", "--all", "--wait=false", check=False)
+        sandbox.kubectl("delete", "pv", volume, "--wait=false", check=False)
+
+    assert bound.passed, bound.message
+    assert not pending.passed and "persistentvolumeclaim/orphan: Pending" in pending.message
