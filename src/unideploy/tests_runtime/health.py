@@ -64,7 +64,8 @@ class Health:
         return {"healthy": self.healthy, "areas": [a.to_json() for a in self.areas]}
 
 
-def _area(name: str, items: list[Item], empty_ok: bool = True) -> Area:
+def area_of(name: str, items: list[Item], empty_ok: bool = True) -> Area:
+    """Judge one area from its objects: failed when one is not ok (or none exist, if required)."""
     bad = [f"{o}: {why}" for o, ok, why in items if not ok]
     if bad:
         more = f" (+{len(bad) - 3} more)" if len(bad) > 3 else ""
@@ -79,7 +80,8 @@ def _area(name: str, items: list[Item], empty_ok: bool = True) -> Area:
     return Area(name, "ok", f"{len(items)} ok", tuple(items))
 
 
-def _load_balancers(services: Sequence[dict[str, Any]]) -> list[Item]:
+def load_balancer_items(services: Sequence[dict[str, Any]]) -> list[Item]:
+    """Each LoadBalancer Service, ok once it has an address."""
     found = []
     for svc in services:
         if (svc.get("spec") or {}).get("type") != "LoadBalancer":
@@ -100,7 +102,7 @@ def _certificates(client: Any) -> Area:
     results = certs_lib.check_tls_secrets(secrets)
     results += certs_lib.check_certificate_resources(resources)
     items = [(r.source, r.status.value in ("ok", "warning"), r.message) for r in results]
-    area = _area("certificates", items)
+    area = area_of("certificates", items)
     warnings = [r for r in results if r.status.value == "warning"]
     if area.status == "ok" and warnings:
         message = f"{len(warnings)} expiring soon: {warnings[0].message}"
@@ -113,22 +115,22 @@ def check_health(client: Any, system_namespaces: Sequence[str] = SYSTEM_NAMESPAC
     services: list[dict[str, Any]] = []
 
     def nodes() -> Area:
-        return _area("nodes", node_items(list_objects(client, NODES)), empty_ok=False)
+        return area_of("nodes", node_items(list_objects(client, NODES)), empty_ok=False)
 
     def system_pods() -> Area:
         pods = [p for ns in system_namespaces for p in list_objects(client, PODS, ns)]
-        return _area("system pods", pod_items(pods))
+        return area_of("system pods", pod_items(pods))
 
     def workloads() -> Area:
         objects = [o for kind in WORKLOADS for o in list_objects(client, kind)]
-        return _area("workloads", assessed_items(objects))
+        return area_of("workloads", assessed_items(objects))
 
     def endpoints() -> Area:
         services.extend(list_objects(client, SERVICES))
-        return _area("endpoints", endpoint_items(services, list_objects(client, SLICES)))
+        return area_of("endpoints", endpoint_items(services, list_objects(client, SLICES)))
 
     def load_balancers() -> Area:
-        return _area("load balancers", _load_balancers(services))
+        return area_of("load balancers", load_balancer_items(services))
 
     def certificates() -> Area:
         return _certificates(client)
