@@ -1,4 +1,7 @@
-"""The JSON rendering of a report; its shape is schema/report.schema.json (checked in tests)."""
+"""The JSON rendering of a report, for machines and CI artifacts.
+
+Its shape is schema/report.schema.json, which the tests check every document against.
+"""
 
 from __future__ import annotations
 

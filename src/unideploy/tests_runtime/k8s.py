@@ -1,10 +1,7 @@
 """Kubernetes readiness tests, read live through the API (read-only).
 
-Nodes Ready, workloads available, pods ready, Services with ready endpoints, PVCs Bound,
-cert-manager Certificates Ready.
-
-Workload, PVC and Certificate rules are the ones the deploy waits with (engines/readiness.assess);
-`health` reuses `list_objects` and the per-check functions here.
+Nodes Ready, workloads available, pods ready, Service endpoints, PVCs Bound, Certificates Ready;
+workload/PVC/Certificate rules are the deploy's own (readiness.assess). `health` reuses them.
 """
 
 from __future__ import annotations
