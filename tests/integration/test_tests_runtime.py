@@ -13,6 +13,7 @@ from tests.checks.tlskit import make_ca, make_leaf, server_context
 from tests.integration.http_targets import Target, http_target
 
 from unideploy.config.tests_model import KINDS, TestCase
+from unideploy.engines.kube import api_client
 from unideploy.tests_runtime import TestEnv, run_case
 
 
@@ -249,3 +250,12 @@ def test_security_test_over_manifest_files(tmp_path: Path, env: TestEnv) -> None
     assert any(f["check_id"] == "UD-K8S-001" and f["blocking"] for f in blocked.details["findings"])
     assert allowed.passed, allowed.message
     assert allowed.details["reported"] > 0
+
+
+def test_a_missing_kubeconfig_is_not_retried(tmp_path: Path) -> None:
+    env = TestEnv("development", tmp_path, kube=lambda: api_client(tmp_path / "no-such-kubeconfig"))
+
+    result = run_case(case("k8s", check="nodes-ready", retryDelay=5), env)
+
+    assert not result.passed and result.attempts == 1
+    assert "cannot load kubeconfig" in result.message

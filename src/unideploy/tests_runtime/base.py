@@ -23,6 +23,7 @@ class Verdict:
     passed: bool
     message: str
     details: Mapping[str, Any] = field(default_factory=dict)
+    final: bool = False  # retrying cannot help (e.g. the kubeconfig does not exist)
 
 
 @dataclass(frozen=True)

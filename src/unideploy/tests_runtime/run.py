@@ -23,7 +23,7 @@ from unideploy.config.tests_cases import (
     TcpTest,
     TestCase,
 )
-from unideploy.errors import UnideployError
+from unideploy.errors import EngineError, UnideployError
 from unideploy.tests_runtime.base import TestEnv, Verdict
 from unideploy.tests_runtime.http import http_test
 from unideploy.tests_runtime.k8s import k8s_test
@@ -73,8 +73,10 @@ def attempt(case: TestCase, env: TestEnv) -> Verdict:
     def work() -> None:
         try:
             box.append(runner(env))
+        except EngineError as exc:
+            box.append(Verdict(False, exc.message, final=not exc.retryable))
         except UnideployError as exc:
-            box.append(Verdict(False, exc.message))
+            box.append(Verdict(False, exc.message, final=True))
         except (OSError, RuntimeError, ValueError) as exc:
             box.append(Verdict(False, str(exc) or type(exc).__name__))
 
@@ -97,7 +99,7 @@ def run_case(
     while True:
         attempts += 1
         verdict = attempt(case, env)
-        if verdict.passed or attempts > case.retries or env.cancel.is_set():
+        if verdict.passed or verdict.final or attempts > case.retries or env.cancel.is_set():
             break
         progress(
             f"{case.name}: attempt {attempts} failed ({verdict.message}); "
