@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from tests.fixtures.crds.schemas import crd_errors
 
 from unideploy.config.load import load_stack
 from unideploy.engines.helm import ReleaseSpec, Rendered, Revision
+from unideploy.errors import ConfigError
 from unideploy.gitops.render import RenderRequest, render
 
 STACK = """\
@@ -171,3 +174,50 @@ def test_ignore_rules_reach_argocd_and_flux(tmp_path: Path) -> None:
         {"paths": ["/spec/replicas"], "target": {"group": "apps", "kind": "Deployment"}}
     ]
     assert crd_errors(app) == [] and crd_errors(release) == []
+
+
+def test_secret_values_are_refused_unless_allowed(tmp_path: Path) -> None:
+    root = _stack(tmp_path)
+    (root / "values.yaml").write_text(
+        "global: {domain: example.test}\n"
+        "web: {db: {password: hunter2, existingSecret: db-creds}, tls: {secretName: web-tls}}\n"
+    )
+    stack = load_stack(root / "stack.yaml")
+    request = RenderRequest(
+        "staging",
+        "argocd",
+        tmp_path / "out",
+        repo_url="https://git.example.test/e.git",
+        path_in_repo="gitops",
+    )
+    with pytest.raises(ConfigError) as caught:
+        render(stack, request, helm=FakeHelm())
+    assert caught.value.message == (
+        "the argocd rendering would put secret values into git: "
+        "apps/web: values db.password, other/web: values db.password"
+    )
+    assert not (tmp_path / "out").exists()
+    render(stack, replace(request, allow_secrets=True), helm=FakeHelm())
+    app = _docs(tmp_path / "out/argocd/applications/apps-web.yaml")[0]
+    assert app["spec"]["source"]["helm"]["valuesObject"]["db"]["password"] == "hunter2"
+
+
+def test_secret_objects_are_refused_in_plain_manifests(tmp_path: Path) -> None:
+    stack = load_stack(_stack(tmp_path) / "stack.yaml")
+    helm = FakeHelm()
+    original = helm.render
+
+    def with_secret(spec: ReleaseSpec) -> Rendered:
+        out = original(spec)
+        secret = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "s"},
+            "data": {"k": "eA=="},
+        }
+        return replace(out, manifests=(*out.manifests, secret))
+
+    helm.render = with_secret  # type: ignore[method-assign]
+    request = RenderRequest("staging", "manifests", tmp_path / "out")
+    with pytest.raises(ConfigError, match="manifests rendering would put secret values into git"):
+        render(stack, request, helm=helm)

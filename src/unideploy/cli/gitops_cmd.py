@@ -50,6 +50,9 @@ def gitops_group() -> None:
 )
 @click.option("--commit", is_flag=True, help="Commit the rendering to a git branch.")
 @click.option("--branch", help="Branch for --commit (default: rendered/ENV).")
+@click.option(
+    "--allow-secrets", is_flag=True, help="Render even when secret values would land in git."
+)
 @values_options
 @output_option
 @click.pass_context
@@ -66,6 +69,7 @@ def render_command(
     ignore_file: Path | None,
     commit: bool,
     branch: str | None,
+    allow_secrets: bool,
     values_files: tuple[Path, ...],
     sets: tuple[str, ...],
     output: str,
@@ -79,6 +83,8 @@ def render_command(
 
     Terraform outputs referenced by values come from --terraform-outputs or the
     environment's Terraform state. Output is deterministic: rendering twice gives the same bytes.
+    Values under secret-looking keys, and Secret objects, are refused (they would be committed
+    in clear text) unless --allow-secrets.
 
     Examples:
       unideploy gitops render -e production --flavor argocd --out deployments/gitops
@@ -96,6 +102,7 @@ def render_command(
         ignore_file=ignore_file,
         commit=commit,
         branch=branch,
+        allow_secrets=allow_secrets,
         values_files=values_files,
         sets=sets,
     )
