@@ -117,7 +117,10 @@ def _print(out: Console, report: DriftReport, repairs: list[Repair] | None) -> N
             out.print(f"! terraform {module.module}: {escape(module.note)}")
         elif module.drifted:
             changes = [r for r in module.plan.resources if r.action != "no-op"]
-            out.print(f"~ terraform {module.module}: {len(changes)} resource(s) would change")
+            out.print(
+                f"~ terraform {module.module}: {len(changes)} resource(s) would change "
+                "(drift, or configuration not applied yet; a deploy applies it)"
+            )
             for change in changes:
                 out.print(f"    {change.action} {escape(change.address)}")
     counts = ", ".join(f"{report.count(s)} {s}" for s in ("drifted", "missing", "extra"))
