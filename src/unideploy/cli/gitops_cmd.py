@@ -123,7 +123,7 @@ def render_command(
 @output_option
 @click.pass_context
 def status_command(ctx: click.Context, environment: str, output: str) -> int:
-    """Sync and health of ENV's Argo CD Applications and Flux objects, explained.
+    """Sync and health of ENV's Argo CD and Flux objects, explained.
 
     \b
     Finds the objects `gitops render` labels for this stack and environment. Argo CD:
