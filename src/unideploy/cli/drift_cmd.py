@@ -64,6 +64,7 @@ def drift_command(
     Ignored: defaulted and server-set fields, fields owned by controllers (an HPA's
     replicas), and ignore-differences.yaml rules (Argo CD's ignoreDifferences shape).
 
+    \b
     Examples:
       unideploy drift -e production --detailed-exitcode
       unideploy drift -e staging --remediate --prune

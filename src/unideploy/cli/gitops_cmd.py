@@ -86,6 +86,7 @@ def render_command(
     Values under secret-looking keys, and Secret objects, are refused (they would be committed
     in clear text) unless --allow-secrets.
 
+    \b
     Examples:
       unideploy gitops render -e production --flavor argocd --out deployments/gitops
       unideploy gitops render -e staging --flavor manifests --out rendered --commit
