@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 from tests.checks.tlskit import make_ca, make_leaf
-from tests.integration.sandbox_cluster import Cluster
+from tests.integration.sandbox_cluster import Cluster, require_tools
 
 from unideploy.checks.audit import AuditOptions, audit
 from unideploy.checks.audit_fetch import fetch_audit_objects
 from unideploy.checks.pss import Level
 from unideploy.cli.main import main
 from unideploy.exitcodes import ExitCode
+from unideploy.sandbox import Sandbox
 
 pytestmark = pytest.mark.cluster
 
@@ -138,10 +139,17 @@ def test_certs_from_cluster_reads_tls_secrets(
 
 
 def test_tls_from_cluster_without_exposed_endpoints_says_so(
-    sandbox: Cluster, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["security", "tls", "--from-cluster", "--kubeconfig", str(sandbox.kubeconfig)]
-    code = main(argv)
+    # A cluster of its own: the shared one may hold other tests' Ingresses with TLS hosts.
+    require_tools()
+    box = Sandbox(tmp_path / "empty-sandbox")
+    box.up(timeout=180)
+    try:
+        argv = ["security", "tls", "--from-cluster", "--kubeconfig", str(box.kubeconfig)]
+        code = main(argv)
+    finally:
+        box.down(purge=True)
     err = capsys.readouterr().err
     assert code == ExitCode.CONFIG_ERROR
     assert "the cluster exposes no TLS endpoint" in err
