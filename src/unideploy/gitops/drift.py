@@ -190,5 +190,7 @@ def _terraform(state: DesiredState) -> tuple[TerraformDrift, ...]:
         except EngineError as exc:
             results.append(TerraformDrift(module.name, None, exc.message))
             continue
+        finally:
+            (workspace.state_dir / "drift.tfplan").unlink(missing_ok=True)
         results.append(TerraformDrift(module.name, summary, ""))
     return tuple(results)
