@@ -157,3 +157,27 @@ def test_text_output_names_objects_and_fields(
     assert f"~ ConfigMap {namespace}/app-settings" in text
     assert "metadata.labels.note: added by hand" in text
     assert "drift found" in text
+
+
+def test_a_deploy_after_remediation_meets_no_conflicts(
+    sandbox: Cluster, namespace: str, deployed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox.kubectl("scale", "deployment", "app", "--replicas=5", "-n", namespace)
+    sandbox.kubectl("delete", "configmap", "app-settings", "-n", namespace)
+    code, repaired = drift(deployed, capsys, "--remediate", "--force-conflicts")
+    assert code == 0
+    managers = repaired["field_managers"]
+    assert {r["detail"] for r in repaired["remediation"]} == {
+        f"as field manager {managers[f'{namespace}/app']}"
+    }
+    recreated = sandbox.get_json("configmap", "app-settings", namespace=namespace)
+    assert recreated["metadata"]["annotations"]["meta.helm.sh/release-name"] == "app"
+
+    done = unideploy(
+        deployed, "deploy", "-e", "development",
+        "--set", "app.settings.greeting=hey", "--set", "global.replicas.min=3",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    settings = sandbox.get_json("configmap", "app-settings", namespace=namespace)
+    assert settings["data"]["greeting"] == "hey"
+    assert sandbox.get_json("deployment", "app", namespace=namespace)["spec"]["replicas"] == 3

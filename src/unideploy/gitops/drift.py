@@ -24,7 +24,7 @@ from unideploy.gitops.desired import DesiredState, desired_state
 from unideploy.gitops.drift_model import DriftReport, ObjectDrift, TerraformDrift
 from unideploy.gitops.ignore import IgnoreRule, load_rules
 from unideploy.gitops.live import list_objects
-from unideploy.gitops.owners import CONTROLLER_MANAGERS, owned_by
+from unideploy.gitops.owners import CONTROLLER_MANAGERS, deploy_manager, owned_by
 
 LOG = logging.getLogger(__name__)
 RELEASE_NAME = "meta.helm.sh/release-name"
@@ -84,6 +84,7 @@ def detect(
     client = api if api is not None else state.context.kube()
     live = _read_live(client, state, options.parallel)
     objects: list[ObjectDrift] = []
+    managers: dict[str, str] = {}
     checked = 0
     for item in state.releases:
         desired_keys = set()
@@ -96,12 +97,15 @@ def detect(
             if current is None:
                 objects.append(ObjectDrift(item.key, key, "missing", (), obj, None))
                 continue
+            manager = deploy_manager(current)
+            if manager is not None:
+                managers.setdefault(item.key, manager)
             fields = compare(obj, current, skip=_skipper(obj, current, rules, live))
             if fields:
                 objects.append(ObjectDrift(item.key, key, "drifted", tuple(fields), obj, current))
         objects.extend(_extras(item.release.name, item.release.namespace, live, desired_keys))
     terraform = _terraform(state) if options.terraform else ()
-    return DriftReport(options.environment, tuple(objects), checked, terraform)
+    return DriftReport(options.environment, tuple(objects), checked, terraform, managers)
 
 
 def _group(obj: dict[str, Any]) -> Group:

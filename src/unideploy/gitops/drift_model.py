@@ -6,7 +6,8 @@ the value changes, the value never prints).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from unideploy.diffs.normalize import redact_value
@@ -97,6 +98,8 @@ class DriftReport:
     objects: tuple[ObjectDrift, ...]
     checked: int
     terraform: tuple[TerraformDrift, ...] = ()
+    #: Per release (namespace/name): the field manager Helm applied its objects with.
+    managers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def has_drift(self) -> bool:
@@ -121,4 +124,5 @@ class DriftReport:
             "summary": {s: self.count(s) for s in ("drifted", "missing", "extra")},
             "objects": [o.to_dict() for o in self.objects],
             "terraform": [t.to_dict() for t in self.terraform],
+            "field_managers": dict(self.managers),
         }

@@ -75,3 +75,19 @@ def _json(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return None
+
+
+HELM_OWNERSHIP = ("metadata", "annotations", "meta.helm.sh/release-name")
+
+
+def deploy_manager(live: Mapping[str, Any]) -> str | None:
+    """The field manager that applied the object for Helm (it owns Helm's release annotation).
+
+    Drift repairs apply as this manager, so the next Helm upgrade meets no conflict with them.
+    """
+    for entry in (live.get("metadata") or {}).get("managedFields") or ():
+        fields = entry.get("fieldsV1")
+        applied = entry.get("operation") == "Apply" and isinstance(fields, dict)
+        if applied and _has(fields, HELM_OWNERSHIP, live):
+            return str(entry.get("manager"))
+    return None

@@ -1,8 +1,8 @@
 """Repair drift on request: re-apply drifted/missing objects, strip hand-added keys, prune extras.
 
-Server-side apply under our field manager, so a field another manager took over is a conflict
-that is reported, and overwritten only with `force`. Keys and list items added by hand are removed
-with a JSON patch guarded by `test` ops (nothing else is touched). Only `prune` deletes objects.
+Server-side apply as the deploy's field manager, so a field another manager took over is a
+conflict that is reported, and overwritten only with `force`. Keys and list items added by hand
+are removed with a JSON patch guarded by `test` ops. Only `prune` deletes objects.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from unideploy.engines.kube import CLUSTER_SCOPED
-from unideploy.engines.kube_apply import server_side_apply
+from unideploy.engines.kube_apply import FIELD_MANAGER, server_side_apply
 from unideploy.errors import EngineError
 from unideploy.gitops.drift_model import DriftReport, ObjectDrift
 from unideploy.gitops.live import delete_object, json_patch
@@ -38,17 +38,23 @@ class Repair:
 def remediate(
     api: Any, report: DriftReport, *, force_conflicts: bool = False, prune: bool = False
 ) -> list[Repair]:
-    """Repair every object of `report`; extras are deleted only with `prune`."""
+    """Repair every object of `report`; extras are deleted only with `prune`.
+
+    Objects are applied as the field manager Helm deployed them with (found on the live
+    objects; ours when none is), carrying Helm's release annotations: the next deploy then
+    upgrades them without conflicts, and Helm adopts an object that had to be re-created.
+    """
     repairs = []
     for drift in report.objects:
+        manager = report.managers.get(drift.release, FIELD_MANAGER)
         try:
-            repairs.append(_repair(api, drift, force_conflicts, prune))
+            repairs.append(_repair(api, drift, manager, force_conflicts, prune))
         except EngineError as exc:
             repairs.append(Repair(drift.key, "failed", exc.message))
     return repairs
 
 
-def _repair(api: Any, drift: ObjectDrift, force: bool, prune: bool) -> Repair:
+def _repair(api: Any, drift: ObjectDrift, manager: str, force: bool, prune: bool) -> Repair:
     if drift.state == "extra":
         if not prune:
             return Repair(drift.key, "kept", "no longer desired; --prune deletes it")
@@ -66,8 +72,15 @@ def _repair(api: Any, drift: ObjectDrift, force: bool, prune: bool) -> Repair:
     kind = str(drift.desired.get("kind"))
     meta = drift.desired.get("metadata") or {}
     namespace = None if kind in CLUSTER_SCOPED else meta.get("namespace")
+    release_namespace, release = drift.release.split("/", 1)
+    annotations = {
+        **(meta.get("annotations") or {}),
+        "meta.helm.sh/release-name": release,
+        "meta.helm.sh/release-namespace": release_namespace,
+    }
+    body = {**drift.desired, "metadata": {**meta, "annotations": annotations}}
     answer = server_side_apply(
-        api, dict(drift.desired), namespace=namespace, dry_run=False, force=force
+        api, body, namespace=namespace, dry_run=False, force=force, field_manager=manager
     )
     if answer.conflict:
         return Repair(
@@ -75,7 +88,8 @@ def _repair(api: Any, drift: ObjectDrift, force: bool, prune: bool) -> Repair:
         )
     if answer.obj is None:
         return Repair(drift.key, "failed", f"HTTP {answer.status} {answer.reason}")
-    return Repair(drift.key, "created" if drift.state == "missing" else "applied")
+    action = "created" if drift.state == "missing" else "applied"
+    return Repair(drift.key, action, f"as field manager {manager}")
 
 
 def _removals(extras: list[Any]) -> list[dict[str, Any]]:
