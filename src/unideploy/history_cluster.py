@@ -9,11 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kubernetes import client
-from kubernetes.client.exceptions import ApiException
-
+from unideploy.engines.kube_access import request_json
 from unideploy.errors import EngineError
-from unideploy.execute.lease import ensure_namespace, kcall
+from unideploy.execute.lease import ensure_namespace
 from unideploy.execute.lock import LOCK_NAMESPACE
 from unideploy.execute.result import RunResult
 
@@ -39,78 +37,70 @@ def _record(result: RunResult) -> str:
 
 
 def mirror_run(
-    api: client.ApiClient, result: RunResult, *, namespace: str = LOCK_NAMESPACE, keep: int = 20
+    api: Any, result: RunResult, *, namespace: str = LOCK_NAMESPACE, keep: int = 20
 ) -> list[str]:
     """Write `result` as a ConfigMap and delete the environment's older ones beyond `keep`.
 
-    Returns the names of the ConfigMaps deleted.
+    Returns the names of the ConfigMaps deleted. Raw JSON requests: the client's generated core
+    API module costs a second to import, more than the whole record takes to write.
     """
-    core: Any = client.CoreV1Api(api)  # Any: plain dicts in, raw JSON out
     labels = {
         RUN_LABEL: result.run_id,
         ENV_LABEL: result.environment,
         "unideploy.io/status": result.status.value,
         "app.kubernetes.io/managed-by": "unideploy",
     }
+    name = configmap_name(result.run_id)
     body = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {
-            "name": configmap_name(result.run_id),
-            "namespace": namespace,
-            "labels": labels,
-        },
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
         "data": {"run.json": _record(result)},
     }
-    name = configmap_name(result.run_id)
-    try:
-        try:
-            kcall(core.create_namespaced_config_map, namespace, body)
-        except ApiException as exc:
-            if exc.status == 404:
-                ensure_namespace(api, namespace)
-                kcall(core.create_namespaced_config_map, namespace, body)
-            elif exc.status == 409:
-                kcall(core.replace_namespaced_config_map, name, namespace, body)
-            else:
-                raise
-        return _prune(core, namespace, result.environment, keep)
-    except ApiException as exc:
+    base = f"/api/v1/namespaces/{namespace}/configmaps"
+    action = f"cannot mirror run {result.run_id} to {namespace}"
+    status, answer = request_json(api, "POST", base, action, body)
+    if status == 404:
+        ensure_namespace(api, namespace)
+        status, answer = request_json(api, "POST", base, action, body)
+    elif status == 409:
+        status, answer = request_json(api, "PUT", f"{base}/{name}", action, body)
+    if status >= 400:
         raise EngineError(
-            f"cannot mirror run {result.run_id} to {namespace}: {exc.status} {exc.reason}",
+            f"{action}: HTTP {status} {answer.get('message', '')}",
             hint="the run is recorded locally; check RBAC for configmaps in the lock namespace",
-            retryable=exc.status in (0, 429, 500, 502, 503, 504),
-        ) from exc
+            retryable=status in (429, 500, 502, 503, 504),
+        )
+    return _prune(api, namespace, result.environment, keep)
 
 
-def _list(core: Any, namespace: str, environment: str | None) -> list[dict[str, Any]]:
+def _list(api: Any, namespace: str, environment: str | None) -> list[dict[str, Any]]:
     selector = RUN_LABEL + (f",{ENV_LABEL}={environment}" if environment else "")
-    resp = kcall(core.list_namespaced_config_map, namespace, label_selector=selector)
-    items: list[dict[str, Any]] = json.loads(resp.data).get("items", [])
+    path = f"/api/v1/namespaces/{namespace}/configmaps"
+    action = f"cannot list runs in {namespace}"
+    status, listed = request_json(api, "GET", path, action, query=[("labelSelector", selector)])
+    if status == 404:
+        return []
+    if status >= 400:
+        raise EngineError(f"{action}: HTTP {status} {listed.get('message', '')}")
+    items: list[dict[str, Any]] = listed.get("items", [])
     return sorted(items, key=lambda item: item["metadata"]["labels"][RUN_LABEL])
 
 
-def _prune(core: Any, namespace: str, environment: str, keep: int) -> list[str]:
-    items = _list(core, namespace, environment)
+def _prune(api: Any, namespace: str, environment: str, keep: int) -> list[str]:
+    items = _list(api, namespace, environment)
     doomed = [item["metadata"]["name"] for item in items[: max(0, len(items) - keep)]]
     for name in doomed:
-        try:
-            kcall(core.delete_namespaced_config_map, name, namespace)
-        except ApiException as exc:
-            if exc.status != 404:
-                raise
+        path = f"/api/v1/namespaces/{namespace}/configmaps/{name}"
+        status, answer = request_json(api, "DELETE", path, f"cannot prune run {name}")
+        if status >= 400 and status != 404:
+            raise EngineError(f"cannot prune run {name}: HTTP {status} {answer.get('message')}")
     return doomed
 
 
 def cluster_runs(
-    api: client.ApiClient, *, namespace: str = LOCK_NAMESPACE, environment: str | None = None
+    api: Any, *, namespace: str = LOCK_NAMESPACE, environment: str | None = None
 ) -> list[RunResult]:
     """Return the runs mirrored in the cluster, newest first."""
-    core: Any = client.CoreV1Api(api)
-    try:
-        items = _list(core, namespace, environment)
-    except ApiException as exc:
-        if exc.status == 404:
-            return []
-        raise EngineError(f"cannot list runs in {namespace}: {exc.status} {exc.reason}") from exc
+    items = _list(api, namespace, environment)
     return [RunResult.from_dict(json.loads(i["data"]["run.json"])) for i in reversed(items)]

@@ -78,11 +78,52 @@ def server_version(api: ApiClient) -> ServerVersion:
 
 def existing_namespaces(api: ApiClient) -> set[str]:
     """Names of the namespaces that exist."""
+    listed = _request(api, "GET", "/api/v1/namespaces", "cannot list namespaces")
+    return {item["metadata"]["name"] for item in listed.get("items", [])}
+
+
+def _request(
+    api: ApiClient, method: str, path: str, action: str, body: Any = None
+) -> dict[str, Any]:
+    """One raw JSON request that must succeed."""
+    status, document = request_json(api, method, path, action, body)
+    if status >= 400:
+        raise _failure(action, ApiException(status=status, reason=document.get("message", "")))
+    return document
+
+
+def request_json(
+    api: ApiClient,
+    method: str,
+    path: str,
+    action: str,
+    body: Any = None,
+    query: list[tuple[str, str]] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """One raw JSON request: (HTTP status, decoded body); connection trouble is an EngineError.
+
+    No model classes: the client's generated API modules cost a second to import on first use.
+    """
     try:
-        listed: Any = k8s.CoreV1Api(api).list_namespace(_request_timeout=REQUEST_TIMEOUT_S)
+        response: Any = api.call_api(
+            *api.param_serialize(
+                method=method,
+                resource_path=path,
+                query_params=query or [],
+                header_params={"Accept": "application/json", "Content-Type": "application/json"},
+                body=body,
+                auth_settings=["BearerToken"],
+            ),
+            _request_timeout=REQUEST_TIMEOUT_S,
+        )
+        raw = response.read()
     except (ApiException, HTTPError, OSError) as exc:
-        raise _failure("cannot list namespaces", exc) from exc
-    return {item.metadata.name for item in listed.items}
+        raise _failure(action, exc) from exc
+    try:
+        document = json.loads(raw) if raw else {}
+    except ValueError:
+        document = {"message": raw.decode(errors="replace")[:200]}
+    return int(response.status), document if isinstance(document, dict) else {}
 
 
 def served_kinds(api: ApiClient, group_version: str) -> set[str]:
@@ -110,18 +151,25 @@ def can_i(
     api: ApiClient, verb: str, resource: str, group: str = "", namespace: str | None = None
 ) -> Access:
     """Ask the API server whether the current user may `verb` `resource` (an access review)."""
-    review = k8s.V1SelfSubjectAccessReview(
-        spec=k8s.V1SelfSubjectAccessReviewSpec(
-            resource_attributes=k8s.V1ResourceAttributes(
-                verb=verb, resource=resource, group=group, namespace=namespace
-            )
-        )
+    review = {
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SelfSubjectAccessReview",
+        "spec": {
+            "resourceAttributes": {
+                key: value
+                for key, value in (
+                    ("verb", verb),
+                    ("resource", resource),
+                    ("group", group),
+                    ("namespace", namespace),
+                )
+                if value is not None
+            }
+        },
+    }
+    path = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+    answer = _request(api, "POST", path, "cannot review access", review)
+    status = answer.get("status", {})
+    return Access(
+        verb, resource, group, namespace, bool(status.get("allowed")), status.get("reason", "")
     )
-    try:
-        answer: Any = k8s.AuthorizationV1Api(api).create_self_subject_access_review(
-            review, _request_timeout=REQUEST_TIMEOUT_S
-        )
-    except (ApiException, HTTPError, OSError) as exc:
-        raise _failure("cannot review access", exc) from exc
-    status = answer.status
-    return Access(verb, resource, group, namespace, bool(status.allowed), status.reason or "")

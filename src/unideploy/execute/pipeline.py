@@ -43,7 +43,7 @@ def build_phases(ctx: PipelineContext, skip: Collection[str]) -> list[Phase]:
     """The phases in order; `skip` names phases left out by flags (e.g. {"terraform"})."""
     ensure_outputs = outputs_loader(ctx)
     skip_security = "--skip-security" if "security" in skip else None
-    phases = [preflight_phase(ctx, needs_cluster(ctx, skip))]
+    phases = [preflight_phase(ctx, needs_cluster(ctx, skip), ensure_outputs)]
     phases.append(terraform_phase(ctx, "--skip-terraform" if "terraform" in skip else None))
     if ctx.plan.releases and "helm" not in skip:
         phases.append(static_gate_phase(ctx, ensure_outputs, skip_security))

@@ -74,6 +74,7 @@ class PipelineContext:
     make_helm: Callable[[], HelmEngine] | None = None
     make_kube: Callable[[], Any] | None = None
     outputs: OutputStore = field(default_factory=OutputStore)
+    renders: dict[str, Any] = field(default_factory=dict)
     _engines: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -47,7 +47,13 @@ def render_release(
     use_outputs = None if ctx.dry_run and not complete else outputs
     values = release_values(ctx.stack, ctx.env_values, release, use_outputs)
     spec = release_spec(ctx, release, values, description=f"unideploy {ctx.environment}")
-    return values, spec, ctx.helm().render(spec)
+    # Preflight, the security gate, --cache-images and the helm step render the same release:
+    # once per run for the same values.
+    key = f"{release.key}:" + json.dumps(values, sort_keys=True, default=str)
+    cached = ctx.renders.get(key)
+    if cached is None:
+        cached = ctx.renders[key] = ctx.helm().render(spec)
+    return values, spec, cached
 
 
 def release_action(

@@ -8,6 +8,7 @@ a step that ends passed, warned (with the reason) or failed; any failure stops t
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from unideploy.engines import kube_access
@@ -22,8 +23,14 @@ PHASE = "preflight"
 LOCK_NAMESPACE = "unideploy-system"
 
 
-def preflight_phase(ctx: PipelineContext, needs_cluster: bool) -> Phase:
-    """The checks, in the order they are reported."""
+def preflight_phase(
+    ctx: PipelineContext, needs_cluster: bool, ensure_outputs: Callable[[], None] | None = None
+) -> Phase:
+    """The checks, in the order they are reported.
+
+    `ensure_outputs` loads Terraform outputs from existing state, so the RBAC check renders the
+    releases with the values a no-op run will use (and the helm phase reuses those renders).
+    """
     checks: list[tuple[str, Callable[[StepContext], Outcome]]] = [
         ("engines", lambda step: _engines(ctx)),
         ("config", lambda step: _config(ctx)),
@@ -35,7 +42,13 @@ def preflight_phase(ctx: PipelineContext, needs_cluster: bool) -> Phase:
         steps.append(
             Step(id=f"{PHASE}/namespaces", action=lambda s: _namespaces(ctx), needs=("cluster",))
         )
-        steps.append(Step(id=f"{PHASE}/rbac", action=lambda s: _rbac(ctx, s), needs=("cluster",)))
+        steps.append(
+            Step(
+                id=f"{PHASE}/rbac",
+                action=lambda s: _rbac(ctx, s, ensure_outputs),
+                needs=("cluster",),
+            )
+        )
         steps.append(
             Step(id=f"{PHASE}/helm-releases", action=lambda s: _stuck(ctx), needs=("cluster",))
         )
@@ -158,15 +171,18 @@ def _namespaces(ctx: PipelineContext) -> Outcome:
     return Outcome(Status.SUCCEEDED, f"all {len(wanted)} exist", details)
 
 
-def _rbac(ctx: PipelineContext, step: StepContext) -> Outcome:
-    denied: list[str] = []
-    checked = 0
-    for verb, resource, group, namespace in required_access(ctx):
-        step.check_cancelled()
-        access = kube_access.can_i(ctx.kube(), verb, resource, group, namespace)
-        checked += 1
-        if not access.allowed:
-            denied.append(str(access))
+def _rbac(
+    ctx: PipelineContext, step: StepContext, ensure_outputs: Callable[[], None] | None
+) -> Outcome:
+    if ensure_outputs is not None:
+        ensure_outputs()
+    wanted = list(required_access(ctx))
+    step.check_cancelled()
+    api = ctx.kube()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda a: kube_access.can_i(api, *a), wanted))
+    checked = len(answers)
+    denied = [str(access) for access in answers if not access.allowed]
     if denied:
         return Outcome(
             Status.FAILED,
@@ -177,13 +193,12 @@ def _rbac(ctx: PipelineContext, step: StepContext) -> Outcome:
 
 
 def _stuck(ctx: PipelineContext) -> Outcome:
-    engine = ctx.helm()
-    stuck: list[str] = []
-    for planned in ctx.plan.releases:
-        history = engine.history(planned.name, planned.namespace)
-        pending = [r for r in history if r.pending]
-        if pending:
-            stuck.append(f"{planned.key}: {stuck_message(pending[-1])}")
+    wanted = {planned.key for planned in ctx.plan.releases}
+    stuck = [
+        f"{latest.namespace}/{latest.release}: {stuck_message(latest)}"
+        for latest in ctx.helm().releases()
+        if latest.pending and f"{latest.namespace}/{latest.release}" in wanted
+    ]
     if not stuck:
         return Outcome(Status.SUCCEEDED, "no release stuck in pending-*")
     if ctx.recover_pending:

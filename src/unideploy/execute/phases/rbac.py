@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
-from unideploy.config.layering import release_values
-from unideploy.engines.helm import ReleaseSpec
 from unideploy.engines.kube import CLUSTER_SCOPED, plural
 from unideploy.errors import UnideployError
 from unideploy.execute.phases.context import PipelineContext
-from unideploy.execute.phases.specs import release_spec
+from unideploy.execute.phases.helm_release import render_release
 
 LOG = logging.getLogger("unideploy.preflight")
 LOCK_NAMESPACE = "unideploy-system"
@@ -38,10 +37,13 @@ def _all(ctx: PipelineContext) -> Iterator[Access]:
     if not ctx.plan.releases:
         return
     yield ("create", "namespaces", "", None)
-    for release in ctx.plan.releases:
+    # Rendering is a foreign call that releases the GIL: a few at once.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        kinds = list(pool.map(lambda r: _rendered_kinds(ctx, r.key), ctx.plan.releases))
+    for release, rendered_kinds in zip(ctx.plan.releases, kinds, strict=True):
         for verb in ("get", "list", "create", "update", "delete"):
             yield (verb, "secrets", "", release.namespace)
-        for api_version, kind in _rendered_kinds(ctx, release.name):
+        for api_version, kind in rendered_kinds:
             group = api_version.split("/")[0] if "/" in api_version else ""
             namespace = None if kind in CLUSTER_SCOPED else release.namespace
             for verb in ("create", "patch", "delete"):
@@ -49,13 +51,9 @@ def _all(ctx: PipelineContext) -> Iterator[Access]:
 
 
 def _rendered_kinds(ctx: PipelineContext, name: str) -> set[tuple[str, str]]:
-    release = ctx.stack.release(name)
-    outputs = ctx.outputs.snapshot() or None
     try:
-        values = release_values(ctx.stack, ctx.env_values, release)
-        spec: ReleaseSpec = release_spec(ctx, release, values)
-        rendered = ctx.helm().render(spec)
+        _, _, rendered = render_release(ctx, ctx.stack.release(name))
     except UnideployError as exc:
-        LOG.debug("cannot render %s for the RBAC check (outputs %s): %s", name, outputs, exc)
+        LOG.debug("cannot render %s for the RBAC check: %s", name, exc)
         return set()
     return {(str(m.get("apiVersion", "")), str(m.get("kind", ""))) for m in rendered.manifests}
