@@ -164,3 +164,41 @@ def test_cache_images_pulls_before_the_rollout_and_cleans_up(
     assert phases.index("images") < phases.index("helm:backend")
     left = sandbox.kubectl("get", "daemonset", "-n", namespace, "-o", "name").stdout.strip()
     assert left == ""
+
+
+def test_failing_tests_fail_the_deploy_and_roll_back_on_request(
+    sandbox: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    stack = apps_stack(tmp_path / "apps", sandbox.kubeconfig, namespace)
+    assert unideploy(stack, "deploy", "-e", "development").returncode == 0
+    stack_yaml = stack / "stack.yaml"
+    stack_yaml.write_text(
+        stack_yaml.read_text()
+        + "tests:\n  cases:\n    - name: api-teapot\n      category: application\n"
+        + "      kind: http\n      apiPath: /readyz\n      retries: 0\n"
+        + "      expect: {status: 418}\n"
+    )
+    changed = tmp_path / "changed.yaml"
+    changed.write_text("cache:\n  settings: {size: big}\n")
+    done = unideploy(
+        stack,
+        "deploy",
+        "-e",
+        "development",
+        "--values",
+        str(changed),
+        "--rollback-on-test-failure",
+        "-o",
+        "json",
+    )
+    assert done.returncode == 1
+    record = json.loads(done.stdout)
+    test_step = next(
+        s for p in record["phases"] for s in p["steps"] if s["id"] == "tests/api-teapot"
+    )
+    assert test_step["status"] == "failed"
+    assert "418" in test_step["reason"]
+    rollback = {s["id"]: s for p in record["rollback"]["phases"] for s in p["steps"]}
+    assert rollback["helm/cache"]["details"]["rolled_back_to"] == 1
+    gone = sandbox.kubectl("get", "configmap", "cache-settings", "-n", namespace, check=False)
+    assert gone.returncode == 1 and "NotFound" in gone.stderr

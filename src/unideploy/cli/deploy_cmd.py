@@ -23,6 +23,7 @@ from unideploy.cli.diff_view import print_diff
 from unideploy.cli.progress import ProgressPrinter, summary_table
 from unideploy.service.deploy import DeployRequest, deploy
 from unideploy.service.diff import stack_diff
+from unideploy.service.rollback import rollback_after_failed_tests
 
 
 @click.command("deploy")
@@ -70,6 +71,11 @@ from unideploy.service.diff import stack_diff
     show_default=True,
     metavar="SECONDS",
     help="Wait this long for the environment lock instead of failing at once.",
+)
+@click.option(
+    "--rollback-on-test-failure",
+    is_flag=True,
+    help="When the integration tests fail, roll every release back to the last successful run.",
 )
 @click.option(
     "--approve",
@@ -134,6 +140,7 @@ def deploy_command(
     values_files: tuple[Path, ...],
     sets: tuple[str, ...],
     output: str,
+    rollback_on_test_failure: bool,
     approve: bool,
     approved_by: str | None,
     skip_promotion: bool,
@@ -189,9 +196,18 @@ def deploy_command(
     err = console(stderr=True)
     quiet = os.environ.get("UNIDEPLOY_QUIET") == "1"
     listeners = [] if quiet else [ProgressPrinter(err)]
-    result = deploy(globals_of(ctx).stack(), request, listeners)
+    stack = globals_of(ctx).stack()
+    result = deploy(stack, request, listeners)
+    restored = (
+        rollback_after_failed_tests(stack, result, listeners) if rollback_on_test_failure else None
+    )
+    if restored is not None:
+        err.print(f"tests failed: rolled back in run {restored.run_id} ({restored.status.value})")
     if output == "json":
-        emit_json(result.to_dict())
+        document = result.to_dict()
+        if restored is not None:
+            document["rollback"] = restored.to_dict()
+        emit_json(document)
         return int(result.exit_code)
     if dry_run:
         print_diff(console(), stack_diff(result))

@@ -15,6 +15,7 @@ from unideploy.execute.phases.images import images_phase
 from unideploy.execute.phases.preflight import preflight_phase
 from unideploy.execute.phases.security import live_audit_phase, static_gate_phase
 from unideploy.execute.phases.terraform import load_state_outputs, terraform_phase
+from unideploy.execute.phases.tests import tests_phase
 from unideploy.execute.step import Phase
 
 SKIPPABLE = ("terraform", "helm", "security", "tests")
@@ -22,7 +23,11 @@ SKIPPABLE = ("terraform", "helm", "security", "tests")
 
 def needs_cluster(ctx: PipelineContext, skip: Collection[str]) -> bool:
     """True when some phase of this run talks to the cluster (and so preflight must reach it)."""
-    return not ctx.dry_run and "helm" not in skip and bool(ctx.plan.releases)
+    if ctx.dry_run:
+        return False
+    deploys = "helm" not in skip and bool(ctx.plan.releases)
+    tests = "tests" not in skip and bool(ctx.stack.file.tests)
+    return deploys or tests
 
 
 def outputs_loader(ctx: PipelineContext) -> Callable[[], None]:
@@ -54,6 +59,5 @@ def build_phases(ctx: PipelineContext, skip: Collection[str]) -> list[Phase]:
         phases.append(live_audit_phase(ctx, skip_security))
     elif "security" in skip:
         phases.append(Phase("security", (), skip_security))
-    if "tests" in skip:
-        phases.append(Phase("tests", (), "--skip-tests"))
+    phases.append(tests_phase(ctx, "--skip-tests" if "tests" in skip else None))
     return phases

@@ -82,3 +82,13 @@ def rollback(
         )
     save_run(result, state_dir=stack.state_dir, kube=kube)
     return result
+
+
+def rollback_after_failed_tests(
+    stack: Stack, deployed: RunResult, listeners: Iterable[Listener] = ()
+) -> RunResult | None:
+    """`--rollback-on-test-failure`: when the deploy's tests failed, return to the last success."""
+    tests = next((p for p in deployed.phases if p.name == "tests"), None)
+    if tests is None or not tests.status.is_failure:
+        return None
+    return rollback(stack, RollbackRequest(deployed.environment), listeners)
