@@ -41,6 +41,9 @@ COMMANDS: dict[str, str] = {
     "health": "unideploy.cli.health_cmd:health_command",
     "report": "unideploy.cli.report_cmd:report_command",
     "test": "unideploy.cli.test_cmd:test_command",
+    "gitops": "unideploy.cli.gitops_cmd:gitops_group",
+    "drift": "unideploy.cli.drift_cmd:drift_command",
+    "doctor": "unideploy.cli.doctor_cmd:doctor_command",
 }
 
 LOG = logging.getLogger("unideploy.cli")
