@@ -233,8 +233,13 @@ class TerraformEngine(Protocol):
         *,
         plan_file: Path | None = None,
         cancel: threading.Event | None = None,
+        refresh_only: bool = False,
     ) -> PlanSummary:
-        """Run `plan -out` and summarise the saved plan."""
+        """Run `plan -out` and summarise the saved plan.
+
+        With `refresh_only`, plan `-refresh-only`: the summary lists what changed outside
+        Terraform (drift) instead of what applying the configuration would change.
+        """
         ...
 
     def apply(self, plan: PlanSummary, *, cancel: threading.Event | None = None) -> ApplyResult:

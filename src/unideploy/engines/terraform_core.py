@@ -171,6 +171,7 @@ class CommandEngine:
         *,
         plan_file: Path | None = None,
         cancel: threading.Event | None = None,
+        refresh_only: bool = False,
     ) -> PlanSummary:
         """Run `plan -out` against the workspace's own state and summarise the saved plan."""
         ws = ws.absolute()
@@ -189,6 +190,8 @@ class CommandEngine:
             f"-var-file={var_file}",
             f"-out={target}",
         ]
+        if refresh_only:
+            args.append("-refresh-only")
         try:
             done = self._invoke(ws, args, cancel=cancel)
             if done.returncode != 0 and needs_init(diagnostics(done.events)):
@@ -212,6 +215,7 @@ class CommandEngine:
             plan_sha256=file_sha256(target),
             warnings=warning_texts(diagnostics(done.events)),
             secrets=secrets,
+            drift=refresh_only,
         )
 
     def apply(self, plan: PlanSummary, *, cancel: threading.Event | None = None) -> ApplyResult:

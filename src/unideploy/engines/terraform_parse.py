@@ -206,15 +206,17 @@ def summarize_plan(
     plan_sha256: str,
     warnings: tuple[str, ...] = (),
     secrets: frozenset[str] = frozenset(),
+    drift: bool = False,
 ) -> PlanSummary:
     """Summarise `terraform show -json PLAN`: counts, changed resources, outputs, hashes.
 
     Values Terraform marks sensitive are redacted, and so is any of `secrets` wherever it shows.
+    With `drift` (a refresh-only plan) the resources are those that changed outside Terraform.
     """
     resources: list[ResourceChange] = []
     hashed: list[Any] = []
     counts = {"add": 0, "change": 0, "destroy": 0}
-    for rc in plan.get("resource_changes") or []:
+    for rc in plan.get("resource_drift" if drift else "resource_changes") or []:
         change = rc.get("change") or {}
         action = _action(list(change.get("actions") or []))
         if action == "no-op":

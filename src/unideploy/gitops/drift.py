@@ -186,15 +186,17 @@ def _terraform(state: DesiredState) -> tuple[TerraformDrift, ...]:
         if not workspace.state_file.is_file():
             results.append(TerraformDrift(module.name, None, "never applied in this environment"))
             continue
+        plan_file = workspace.state_dir / "drift.tfplan"
         try:
             engine = ctx.terraform()
             engine.init(workspace)
-            plan_file = workspace.state_dir / "drift.tfplan"
+            # What changed outside Terraform (a refresh-only plan), then what applying would do.
+            outside = engine.plan(workspace, module.vars, plan_file=plan_file, refresh_only=True)
             summary = engine.plan(workspace, module.vars, plan_file=plan_file)
         except EngineError as exc:
             results.append(TerraformDrift(module.name, None, exc.message))
             continue
         finally:
-            (workspace.state_dir / "drift.tfplan").unlink(missing_ok=True)
-        results.append(TerraformDrift(module.name, summary, ""))
+            plan_file.unlink(missing_ok=True)
+        results.append(TerraformDrift(module.name, summary, "", outside))
     return tuple(results)

@@ -67,11 +67,14 @@ class TerraformDrift:
     module: str
     plan: PlanSummary | None
     note: str
+    #: The refresh-only plan: resources changed outside Terraform since the last apply.
+    outside: PlanSummary | None = None
 
     @property
     def drifted(self) -> bool:
-        """True when applying would change something."""
-        return self.plan is not None and self.plan.has_changes
+        """True when something changed outside Terraform, or applying would change something."""
+        changed_outside = self.outside is not None and bool(self.outside.resources)
+        return changed_outside or (self.plan is not None and self.plan.has_changes)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (sensitive values already redacted by the engine)."""
@@ -80,6 +83,9 @@ class TerraformDrift:
             "module": self.module,
             "drifted": self.drifted,
             "note": self.note,
+            "changed_outside_terraform": []
+            if self.outside is None
+            else [{"address": r.address, "action": r.action} for r in self.outside.resources],
             "resources": []
             if plan is None
             else [
