@@ -55,6 +55,11 @@ class Environment(_Model):
     kubernetes_version: str | None = Field(
         None, pattern=r"^\d+\.\d+$", description="Kubernetes minor version targeted, e.g. '1.36'."
     )
+    endpoints: tuple[Annotated[str, Field(pattern=r"^[^\s:]+:\d{1,5}$")], ...] = Field(
+        (),
+        description="External HOST:PORT the deploy depends on (registry, DNS, ACME…); preflight "
+        "checks each is reachable.",
+    )
 
 
 class TerraformOverride(_Model):

@@ -116,7 +116,8 @@ def _start_ready(
     for _ in range(len(waiting)):
         sid = waiting.popleft()
         step = steps[sid]
-        reason = blocked_reason(step, phase.name, state) or state.stop_reason
+        stopped = None if phase.run_all else state.stop_reason
+        reason = blocked_reason(step, phase.name, state) or stopped
         if reason is not None:
             decide(StepResult(id=sid, phase=phase.name, status=Status.SKIPPED, reason=reason))
             skipped = True

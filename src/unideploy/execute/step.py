@@ -103,8 +103,13 @@ class Step:
 
 @dataclass(frozen=True)
 class Phase:
-    """A phase present in the run; `skip_reason` set means present but skipped ("--skip-tests")."""
+    """A phase present in the run; `skip_reason` set means present but skipped ("--skip-tests").
+
+    `run_all`: every step of this phase runs even after one failed (checks that each report,
+    like preflight's); fail-fast still stops the run after the phase.
+    """
 
     name: str
     steps: tuple[Step, ...] = ()
     skip_reason: str | None = None
+    run_all: bool = False

@@ -7,6 +7,7 @@ a step that ends passed, warned (with the reason) or failed; any failure stops t
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -37,6 +38,8 @@ def preflight_phase(
         ("terraform-state", lambda step: _terraform_state(ctx)),
         ("cluster", lambda step: _cluster(ctx, needs_cluster)),
     ]
+    if ctx.stack.environment(ctx.environment).endpoints:
+        checks.append(("endpoints", lambda step: _endpoints(ctx)))
     steps = [Step(id=f"{PHASE}/{name}", action=action) for name, action in checks]
     if needs_cluster:
         steps.append(
@@ -52,7 +55,7 @@ def preflight_phase(
         steps.append(
             Step(id=f"{PHASE}/helm-releases", action=lambda s: _stuck(ctx), needs=("cluster",))
         )
-    return Phase(PHASE, tuple(steps))
+    return Phase(PHASE, tuple(steps), run_all=True)
 
 
 def _engines(ctx: PipelineContext) -> Outcome:
@@ -204,3 +207,21 @@ def _stuck(ctx: PipelineContext) -> Outcome:
     if ctx.recover_pending:
         return Outcome(Status.WARNED, "will be rolled back first: " + " | ".join(stuck))
     return Outcome(Status.FAILED, " | ".join(stuck), {"stuck": stuck})
+
+
+ENDPOINT_TIMEOUT_S = 2.0  # the public system's TCP connect timeout
+
+
+def _endpoints(ctx: PipelineContext) -> Outcome:
+    unreachable: list[str] = []
+    endpoints = ctx.stack.environment(ctx.environment).endpoints
+    for endpoint in endpoints:
+        host, _, port = endpoint.rpartition(":")
+        try:
+            with socket.create_connection((host, int(port)), timeout=ENDPOINT_TIMEOUT_S):
+                pass
+        except OSError as exc:
+            unreachable.append(f"{endpoint} ({exc.strerror or type(exc).__name__})")
+    if unreachable:
+        return Outcome(Status.FAILED, "unreachable: " + ", ".join(unreachable))
+    return Outcome(Status.SUCCEEDED, f"{len(endpoints)} endpoint(s) reachable")
