@@ -1,15 +1,15 @@
-"""Small shared readers for checks: image references, RBAC rules and subjects, host paths.
+"""Small shared readers for checks: image references, RBAC rules and subjects, resource settings.
 
 Pure helpers over already-parsed objects; they keep each check file down to its one decision.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from unideploy.checks.objects import K8sObject, as_list, as_map
+from unideploy.checks.objects import Container, K8sObject, as_list, as_map
 
 RUN_TO_COMPLETION_KINDS = frozenset({"Job", "CronJob"})
 
@@ -60,6 +60,22 @@ def rules_of(obj: K8sObject) -> Iterator[Rule]:
         yield Rule(field("apiGroups"), field("resources"), field("verbs"), field("nonResourceURLs"))
 
 
+def risky_grants(obj: K8sObject, verbs: set[str], resources: Sequence[str]) -> Iterator[str]:
+    """One message per rule of a non-system role granting any of `verbs` on any of `resources`.
+
+    `resources` may be `["*"]`: then any grant of `verbs` counts, whatever the resource.
+    """
+    if obj.name.startswith("system:"):
+        return
+    for index, rule in enumerate(rules_of(obj)):
+        granted = sorted(verbs & rule.verbs) or (sorted(verbs) if "*" in rule.verbs else [])
+        for resource in resources:
+            if granted and (resource == "*" or rule.grants(verbs, resource)):
+                target = "" if resource == "*" else f" on {resource}"
+                yield f"rule {index} grants {'/'.join(granted)}{target}"
+                break
+
+
 def is_system_subject(subject: dict[str, Any]) -> bool:
     """True for subjects Kubernetes itself manages (system: users/groups, kube-system accounts)."""
     name = str(subject.get("name", ""))
@@ -78,3 +94,22 @@ def describe_subject(subject: dict[str, Any]) -> str:
     ns = subject.get("namespace")
     prefix = f"{ns}/" if ns else ""
     return f"{subject.get('kind', '?')} {prefix}{subject.get('name', '?')}"
+
+
+def missing_resource(
+    container: Container, setting: Literal["requests", "limits"], resource: Literal["cpu", "memory"]
+) -> str | None:
+    """The message when `container` sets no `resources.<setting>.<resource>`, else None.
+
+    A limit alone satisfies a request (Kubernetes copies it into the request); ephemeral
+    containers are never asked, as the API forbids resources on them.
+    """
+    if container.role == "ephemeralContainer":
+        return None
+    limit = as_map(container.resources.get("limits")).get(resource)
+    if setting == "limits":
+        return f"resources.limits.{resource} is not set" if limit in (None, "") else None
+    request = as_map(container.resources.get("requests")).get(resource)
+    if request in (None, "") and limit in (None, ""):
+        return f"resources.requests.{resource} is not set (nor a limit)"
+    return None

@@ -2,13 +2,24 @@
 
 Pure functions over `PodSpec`; the UD-K8S-037/038 checks and the per-environment policy use them.
 Each violation is a short sentence naming the control and the container it concerns.
+`profile_violations` evaluates a whole scan, knowing which namespaces enforce a level by label.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
-from unideploy.checks.objects import Container, PodSpec, as_list, as_map
+from unideploy.checks.objects import (
+    Container,
+    K8sObject,
+    PodSpec,
+    as_list,
+    as_map,
+    namespace_of,
+    pod_spec_of,
+)
 
 BASELINE_CAPABILITIES = frozenset(
     {"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD"}
@@ -140,3 +151,43 @@ def violations(pod: PodSpec, level: Level) -> list[str]:
     if level is Level.RESTRICTED:
         found += restricted_only_violations(pod)
     return found
+
+
+ENFORCING = {
+    Level.BASELINE: frozenset({"baseline", "restricted"}),
+    Level.RESTRICTED: frozenset({"restricted"}),
+}
+
+
+@dataclass(frozen=True)
+class ProfileViolation:
+    """A pod-bearing object that violates a level, and whether its namespace enforces that level."""
+
+    obj: K8sObject
+    message: str
+    enforced: bool
+
+
+def profile_violations(objects: Sequence[K8sObject], level: Level) -> Iterator[ProfileViolation]:
+    """Every pod-bearing object in `objects` that violates `level` (baseline or restricted).
+
+    A namespace in `objects` enforces `level` when its PSS label is that level or stricter.
+    """
+    enforcing = ENFORCING[level]
+    enforced = {
+        o.name for o in objects if o.kind == "Namespace" and o.labels.get(PSS_LABEL) in enforcing
+    }
+    for obj in objects:
+        pod = pod_spec_of(obj)
+        if pod is None:
+            continue
+        broken = violations(pod, level)
+        if not broken:
+            continue
+        message = f"violates {level.value}: {'; '.join(broken)}"
+        namespace = namespace_of(obj)
+        if namespace in enforced:
+            note = f"; namespace {namespace} enforces it, so admission will refuse this pod"
+            yield ProfileViolation(obj, message + note, enforced=True)
+        else:
+            yield ProfileViolation(obj, message, enforced=False)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from unideploy.checks.objects import Container, as_map
+from unideploy.checks.helpers import missing_resource
+from unideploy.checks.objects import Container
 from unideploy.checks.registry import Check, Finding, Severity
 
 CHECK = Check(
@@ -16,8 +17,5 @@ CHECK = Check(
 
 @CHECK.containers
 def cpu_limits(container: Container) -> Finding | None:
-    if container.role == "ephemeralContainer":
-        return None  # the API forbids resources on ephemeral containers
-    if as_map(container.resources.get("limits")).get("cpu") in (None, ""):
-        return CHECK.finding(container, "resources.limits.cpu is not set")
-    return None
+    missing = missing_resource(container, "limits", "cpu")
+    return CHECK.finding(container, missing) if missing else None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from unideploy.checks.objects import Container, as_map
+from unideploy.checks.helpers import missing_resource
+from unideploy.checks.objects import Container
 from unideploy.checks.registry import Check, Finding, Severity
 
 CHECK = Check(
@@ -19,11 +20,5 @@ CHECK = Check(
 
 @CHECK.containers
 def memory_requests(container: Container) -> Finding | None:
-    if container.role == "ephemeralContainer":
-        return None  # the API forbids resources on ephemeral containers
-    requests = as_map(container.resources.get("requests"))
-    limits = as_map(container.resources.get("limits"))
-    if requests.get("memory") in (None, "") and limits.get("memory") in (None, ""):
-        # a limit alone is fine: Kubernetes copies it into the request
-        return CHECK.finding(container, "resources.requests.memory is not set (nor a limit)")
-    return None
+    missing = missing_resource(container, "requests", "memory")
+    return CHECK.finding(container, missing) if missing else None

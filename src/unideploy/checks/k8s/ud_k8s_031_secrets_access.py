@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from unideploy.checks.helpers import rules_of
+from unideploy.checks.helpers import risky_grants
 from unideploy.checks.objects import RBAC_ROLE_KINDS, K8sObject
 from unideploy.checks.registry import Check, Finding, Severity
 
@@ -23,12 +23,5 @@ CHECK = Check(
 
 @CHECK.objects
 def risky(obj: K8sObject) -> Iterator[Finding]:
-    if obj.name.startswith("system:"):
-        return
-    for index, rule in enumerate(rules_of(obj)):
-        granted = sorted(VERBS & rule.verbs) or (sorted(VERBS) if "*" in rule.verbs else [])
-        for resource in RESOURCES:
-            if granted and (resource == "*" or rule.grants(VERBS, resource)):
-                target = "" if resource == "*" else f" on {resource}"
-                yield CHECK.finding(obj, f"rule {index} grants {'/'.join(granted)}{target}")
-                break
+    for message in risky_grants(obj, VERBS, RESOURCES):
+        yield CHECK.finding(obj, message)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from unideploy.checks.objects import K8sObject, namespace_of, pod_spec_of
-from unideploy.checks.pss import PSS_LABEL, Level, violations
+from unideploy.checks.objects import K8sObject
+from unideploy.checks.pss import Level, profile_violations
 from unideploy.checks.registry import Check, Finding, Severity
 
 LEVEL = Level.BASELINE
-ENFORCING = {"baseline": {"baseline", "restricted"}, "restricted": {"restricted"}}["baseline"]
 
 CHECK = Check(
     id="UD-K8S-037",
@@ -30,21 +29,7 @@ CHECK = Check(
 
 @CHECK.collection
 def profile(objects: Sequence[K8sObject]) -> Iterator[Finding]:
-    enforced = {
-        o.name for o in objects if o.kind == "Namespace" and o.labels.get(PSS_LABEL) in ENFORCING
-    }
-    for obj in objects:
-        pod = pod_spec_of(obj)
-        if pod is None:
-            continue
-        broken = violations(pod, LEVEL)
-        if not broken:
-            continue
-        namespace = namespace_of(obj)
-        if namespace in enforced:
-            note = f"; namespace {namespace} enforces it, so admission will refuse this pod"
-            yield CHECK.finding(
-                obj, f"violates baseline: {'; '.join(broken)}{note}", severity=Severity.HIGH
-            )
-        else:
-            yield CHECK.finding(obj, f"violates baseline: {'; '.join(broken)}")
+    for found in profile_violations(objects, LEVEL):
+        yield CHECK.finding(
+            found.obj, found.message, severity=Severity.HIGH if found.enforced else None
+        )
