@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from tests.integration.deploy_support import apps_stack, reference_stack, steps, unideploy
+from tests.integration.helm_support import store_pending_upgrade
 from tests.integration.sandbox_cluster import Cluster
 
 from unideploy.engines.helm_sdk import SdkHelm
@@ -202,3 +203,29 @@ def test_failing_tests_fail_the_deploy_and_roll_back_on_request(
     assert rollback["helm/cache"]["details"]["rolled_back_to"] == 1
     gone = sandbox.kubectl("get", "configmap", "cache-settings", "-n", namespace, check=False)
     assert gone.returncode == 1 and "NotFound" in gone.stderr
+
+
+def test_a_stuck_release_is_explained_by_preflight_and_recovered_on_request(
+    sandbox: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    stack = apps_stack(tmp_path / "apps", sandbox.kubeconfig, namespace)
+    assert unideploy(stack, "deploy", "-e", "development", "--skip-tests").returncode == 0
+    store_pending_upgrade(sandbox, namespace, "app")
+    refused = unideploy(stack, "deploy", "-e", "development", "--skip-tests", "-o", "json")
+    assert refused.returncode == 1
+    found = steps(refused.stdout)["preflight/helm-releases"]
+    assert found["status"] == "failed"
+    assert "pending-upgrade" in found["reason"] and "--recover-pending" in found["reason"]
+    assert steps(refused.stdout)["helm/app"]["status"] == "skipped"
+
+    recovered = unideploy(
+        stack, "deploy", "-e", "development", "--skip-tests", "--recover-pending", "-o", "json"
+    )
+    assert recovered.returncode == 0, recovered.stderr
+    assert steps(recovered.stdout)["preflight/helm-releases"]["status"] == "warned"
+    assert steps(recovered.stdout)["helm/app"]["status"] == "changed"
+    history = SdkHelm(sandbox.kubeconfig, "unideploy-sandbox").history("app", namespace)
+    assert history[-1].status == "deployed"
+    assert history[-1].revision > 2
+    again = unideploy(stack, "deploy", "-e", "development", "--skip-tests", "-o", "json")
+    assert again.returncode == 0, again.stderr

@@ -6,9 +6,6 @@ success, and until a timeout on a pod the sandbox keeps NotReady on purpose.
 
 from __future__ import annotations
 
-import base64
-import gzip
-import json
 import re
 import threading
 import time
@@ -16,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.integration.helm_support import store_pending_upgrade
 from tests.integration.sandbox_cluster import Cluster
 from tests.unit.test_helm_reference_charts import RELEASES, env_values
 
@@ -364,41 +362,13 @@ def test_readiness_covers_jobs_statefulsets_daemonsets_pvcs_and_load_balancers(
     helm.uninstall("kinds", namespace)
 
 
-def _stored_release(sandbox: Cluster, namespace: str, secret: str) -> dict[str, Any]:
-    stored = sandbox.get_json("secret", secret, namespace=namespace)
-    blob = base64.b64decode(base64.b64decode(stored["data"]["release"]))
-    release: dict[str, Any] = json.loads(gzip.decompress(blob))
-    return release
-
-
-def _store_pending_upgrade(sandbox: Cluster, namespace: str, name: str) -> None:
-    """What a deploy killed mid-upgrade leaves behind: revision 2 stuck in pending-upgrade."""
-    release = _stored_release(sandbox, namespace, f"sh.helm.release.v1.{name}.v1")
-    release["version"] = 2
-    release["info"]["status"] = "pending-upgrade"
-    release["info"]["description"] = "Preparing upgrade"
-    payload = base64.b64encode(gzip.compress(json.dumps(release).encode())).decode()
-    secret = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "type": "helm.sh/release.v1",
-        "metadata": {
-            "name": f"sh.helm.release.v1.{name}.v2",
-            "namespace": namespace,
-            "labels": {"name": name, "owner": "helm", "status": "pending-upgrade", "version": "2"},
-        },
-        "stringData": {"release": payload},
-    }
-    sandbox.kubectl("apply", "-f", "-", input_text=json.dumps(secret))
-
-
 @pytest.mark.cluster
 def test_a_release_stuck_pending_is_seen_refused_and_recovered_by_rollback(
     helm: SdkHelm, sandbox: Cluster, namespace: str
 ) -> None:
     spec = ReleaseSpec("pend", namespace, WEB_APP, values=values(1), timeout_s=120)
     helm.upgrade(spec)
-    _store_pending_upgrade(sandbox, namespace, "pend")
+    store_pending_upgrade(sandbox, namespace, "pend")
 
     history = helm.history("pend", namespace)
     listed = helm.releases(namespace)

@@ -75,11 +75,11 @@ def release_action(
         if ctx.dry_run:
             return _dry_run(ctx, release, rendered, details)
         history = engine.history(release.name, release.namespace)
-        stuck = [r for r in history if r.pending]
-        if stuck:
+        head = max(history, key=lambda r: r.revision) if history else None
+        if head is not None and head.pending:
             if not ctx.recover_pending:
-                return Outcome(Status.FAILED, stuck_message(stuck[-1]), details)
-            step.progress(f"{release.name}: recovering from {stuck[-1].status}")
+                return Outcome(Status.FAILED, stuck_message(head), details)
+            step.progress(f"{release.name}: recovering from {head.status}")
             history = _recover(engine, release, history)
         previous = last_deployed(history)
         details["previous_revision"] = previous.revision if previous else None
