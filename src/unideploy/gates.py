@@ -73,7 +73,6 @@ def find_promotion(history: History, source: str, revision: StackRevision) -> Ru
             and not run.flags.get("dry_run")
             and not run.flags.get("rollback")
             and run.flags.get("command") != "test"
-            and any(step.id.startswith("helm/") for step in run.steps)
         ):
             return run
     return None

@@ -7,6 +7,7 @@ import gzip
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +76,20 @@ def doctor(stack: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple
     return code, json.loads(capsys.readouterr().out)
 
 
+@pytest.fixture
+def cert_manager(sandbox: Cluster) -> Iterator[None]:
+    """cert-manager's CRDs for one test; removed after so other tests see a cluster without."""
+    sandbox.kubectl("apply", "--server-side", "-f", str(CRDS / "cert-manager"))
+    sandbox.kubectl(
+        "wait", "--for=condition=Established", "--timeout=60s", "crd/certificates.cert-manager.io"
+    )
+    yield
+    sandbox.kubectl("delete", "-f", str(CRDS / "cert-manager"), "--ignore-not-found", check=False)
+
+
 def test_doctor_finds_explains_and_fixes_the_safe_ones(
     sandbox: Cluster,
+    cert_manager: None,
     namespace: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -97,10 +110,6 @@ def test_doctor_finds_explains_and_fixes_the_safe_ones(
     store_revision(sandbox, namespace, "app", "pending-upgrade", "Preparing upgrade")
     store_revision(sandbox, namespace, "cache", "failed", 'Upgrade "cache" failed: timed out')
     install_crds(sandbox)
-    sandbox.kubectl("apply", "--server-side", "-f", str(CRDS / "cert-manager"))
-    sandbox.kubectl(
-        "wait", "--for=condition=Established", "--timeout=60s", "crd/certificates.cert-manager.io"
-    )
     labels = {"app.kubernetes.io/part-of": "apps", "unideploy.io/environment": "development"}
     source = {"kind": "GitRepository", "name": "repo"}
     create(
