@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -46,11 +48,23 @@ def test_policy_script_without_manifests_scans_the_rendered_stack() -> None:
     assert any(f["object"]["namespace"] == "monitoring" for f in document["findings"])
 
 
-def test_tls_script_accepts_check_all() -> None:
-    code, _, err = script("tls-configuration-validation.py", "--check-all", cwd=ROOT)
-    assert code == 2
-    assert "security tls -e ENV" in err
-    assert "unrecognized arguments" not in err
+def test_tls_script_check_all_reads_the_environments_cluster(tmp_path: Path) -> None:
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    for name in ("environments", "helm", "terraform"):
+        shutil.copytree(ROOT / name, stack / name, ignore=shutil.ignore_patterns(".terraform*"))
+    text = (ROOT / "stack.yaml").read_text()
+    missing = tmp_path / "no-such-kubeconfig"
+    (stack / "stack.yaml").write_text(text.replace(".unideploy/sandbox/kubeconfig", str(missing)))
+    done = run(
+        [sys.executable, str(SCRIPTS / "tls-configuration-validation.py"), "--check-all"],
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "UNIDEPLOY_STACK": str(stack), "KUBECONFIG": ""},
+    )
+    assert done.returncode == 1
+    assert str(missing) in done.stderr
+    assert "unrecognized arguments" not in done.stderr
 
 
 def test_expiry_script_check_expiry_on_files(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ import click
 from unideploy.checks import render
 from unideploy.checks.endpoints import endpoints_from_objects, parse_endpoint
 from unideploy.checks.registry import Severity
-from unideploy.cli.common import console, emit_json
+from unideploy.cli.common import console, emit_json, globals_of
 from unideploy.errors import ConfigError
 from unideploy.exitcodes import ExitCode
 
@@ -24,12 +24,16 @@ SEVERITIES = [s.value for s in Severity] + ["none"]
 STATUS_ORDER = ["warning", "critical", "expired"]
 
 
-def _needs_stack(what: str) -> ConfigError:
-    """The hook for `-e ENV`: stack rendering is not wired into these commands yet."""
-    return ConfigError(
-        f"{what} -e ENV needs the stack's rendered manifests and endpoints, not available here yet",
-        hint="pass --endpoint HOST:PORT, --file PEM, or --from-cluster with a kubeconfig",
-    )
+def _environment_cluster(
+    ctx: click.Context, environment: str, kubeconfig: Path | None, context: str | None
+) -> tuple[Path | None, str | None]:
+    """`-e ENV` alone: the environment's own cluster (its kubeconfig and context in stack.yaml)."""
+    stack = globals_of(ctx).stack()
+    cluster = stack.environment(environment).cluster
+    given = ctx.get_parameter_source("kubeconfig") is click.core.ParameterSource.COMMANDLINE
+    if cluster.kubeconfig and not given:
+        kubeconfig = stack.resolve(cluster.kubeconfig)
+    return kubeconfig, context or cluster.context
 
 
 def cluster_options(func: Any) -> Any:
@@ -81,7 +85,7 @@ def _client(kubeconfig: Path | None, context: str | None) -> Any:
     "-e",
     "--environment",
     metavar="ENV",
-    help="Choose ENV's profile; alone it would scan the stack's endpoints (not wired in yet).",
+    help="Choose ENV's profile; alone, scan what ENV's cluster exposes (as --from-cluster).",
 )
 @cluster_options
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="high", show_default=True)
@@ -106,11 +110,13 @@ def tls_command(
     --from-cluster adds every Ingress TLS host and LoadBalancer Service on 443/8443/9443.
     """
     if not endpoints and not from_cluster:
-        raise (
-            _needs_stack("security tls")
-            if environment
-            else ConfigError("no endpoint given", hint="pass --endpoint HOST:PORT (repeatable)")
-        )
+        if not environment:
+            raise ConfigError(
+                "no endpoint given", hint="pass --endpoint HOST:PORT (repeatable), or -e ENV"
+            )
+        # -e ENV alone: what the environment's cluster exposes (Ingress TLS hosts, LB services).
+        kubeconfig, context = _environment_cluster(ctx, environment, kubeconfig, context)
+        from_cluster = True
     from unideploy.checks.tls import TlsOptions, check_tls
 
     targets = [parse_endpoint(e, servername) for e in endpoints]
@@ -191,13 +197,14 @@ def certs_command(
     that is not Ready is an error). Secrets are read for tls.crt only; nothing is printed of them.
     """
     if not endpoints and not files and not from_cluster:
-        raise (
-            _needs_stack("security certs")
-            if environment
-            else ConfigError(
-                "no certificate source given", hint="pass --endpoint HOST:PORT or --file PEM"
+        if not environment:
+            raise ConfigError(
+                "no certificate source given",
+                hint="pass --endpoint HOST:PORT or --file PEM, or -e ENV",
             )
-        )
+        # -e ENV alone: the TLS Secrets and cert-manager Certificates of the environment's cluster.
+        kubeconfig, context = _environment_cluster(ctx, environment, kubeconfig, context)
+        from_cluster = True
     from unideploy.checks import certs as certs_lib
     from unideploy.checks.certs_metrics import prometheus_text
 
