@@ -140,7 +140,7 @@ def test_certs_from_files_with_prometheus_output(
 
 
 def test_missing_sources_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["scan"], ["tls"], ["certs"], ["tls", "-e", "production"]):
+    for argv in (["scan"], ["tls"], ["certs"]):
         code, _, err = run(capsys, *argv)
         assert code == ExitCode.CONFIG_ERROR, argv
         assert "hint:" in err
@@ -196,3 +196,23 @@ def test_stack_exemptions_show_as_exempted(
     assert code == ExitCode.OK
     assert finding["exempted"] is True
     assert finding["exemption_reason"] == "vendor agent needs it (stack)"
+
+
+def test_environment_alone_reads_its_own_cluster(
+    capsys: pytest.CaptureFixture[str], make_stack: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = make_stack()
+    missing = tmp_path / "absent-kubeconfig"
+    text = (
+        (root / "stack.yaml")
+        .read_text()
+        .replace(
+            "    values: [env/production.yaml]\n",
+            f"    values: [env/production.yaml]\n    cluster: {{kubeconfig: {missing}}}\n",
+        )
+    )
+    (root / "stack.yaml").write_text(text)
+    code = main(["--stack", str(root), "security", "tls", "-e", "production"])
+    err = capsys.readouterr().err
+    assert code == ExitCode.FAILED
+    assert str(missing) in err
