@@ -203,12 +203,29 @@ class History:
         condition = f"AND s.status IN ({marks})" if statuses else ""
         with self._db() as db:
             row = db.execute(
-                "SELECT r.record FROM steps s JOIN runs r ON r.run_id = s.run_id "  # noqa: S608
+                "SELECT s.step_id, s.phase, s.status, s.reason, s.started_at, s.finished_at, "  # noqa: S608
+                "s.attempts, s.plan_hash, s.details FROM steps s "
+                "JOIN runs r ON r.run_id = s.run_id "
                 f"WHERE r.environment = ? AND s.step_id = ? {condition} "
                 "ORDER BY s.run_id DESC LIMIT 1",
                 (environment, step_id, *statuses),
             ).fetchone()
-        return RunResult.from_dict(json.loads(row[0])).step(step_id) if row else None
+        if row is None:
+            return None
+        # The step's own row: a whole run record is far larger than one step to decode.
+        return StepResult.from_dict(
+            {
+                "id": row[0],
+                "phase": row[1],
+                "status": row[2],
+                "reason": row[3],
+                "started_at": row[4],
+                "finished_at": row[5],
+                "attempts": row[6],
+                "plan_hash": row[7],
+                "details": json.loads(row[8]),
+            }
+        )
 
 
 def _iso(moment: datetime | None) -> str | None:
