@@ -86,6 +86,7 @@ def test_unready_release_is_rolled_back_and_its_dependents_skipped(
     history = SdkHelm(sandbox.kubeconfig, "unideploy-sandbox").history("app", namespace)
     assert [r.revision for r in history] == [1, 2, 3]
     assert [r.status for r in history][0::2] == ["superseded", "deployed"]
+    assert history[-1].description.startswith("Rollback to 1")
     live = sandbox.get_json("deployment", "app", namespace=namespace)
     annotations = live["spec"]["template"]["metadata"].get("annotations", {})
     assert "unideploy.io/sandbox-unready" not in annotations

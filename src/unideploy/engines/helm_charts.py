@@ -59,6 +59,8 @@ class ChartCache:
     def __init__(self, root: Path | None = None) -> None:
         self.root = root if root is not None else default_cache_dir()
         self._lock = threading.Lock()
+        # Local chart directories already prepared by this instance (one deploy): their digest.
+        self._prepared: dict[Path, str] = {}
 
     def resolve(self, spec: ReleaseSpec) -> ResolvedChart:
         """Return the local chart for `spec`, pulling and caching remote charts by digest."""
@@ -88,8 +90,11 @@ class ChartCache:
         try:
             if path.is_dir():
                 with self._lock:  # releases sharing a chart must not build its charts/ twice
-                    self._build_dependencies(path, spec)
-                return ResolvedChart(path, directory_digest(path))
+                    digest = self._prepared.get(path)
+                    if digest is None:
+                        self._build_dependencies(path, spec)
+                        digest = self._prepared[path] = directory_digest(path)
+                return ResolvedChart(path, digest)
             return ResolvedChart(path, hp.digest(path))
         except hp.HelmError as exc:
             raise engine_error(exc, spec, "chart load") from exc

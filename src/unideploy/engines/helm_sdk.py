@@ -212,8 +212,15 @@ class SdkHelm:
         return True
 
     def history(self, name: str, namespace: str) -> list[Revision]:
-        """Revisions oldest first, each with its description; empty when the release is unknown."""
-        return [self._with_description(r) for r in self._summaries(name, namespace)]
+        """Revisions oldest first; empty when the release is unknown.
+
+        The newest revision carries its description ("Rollback to 2", a failure's error); older
+        ones do not: fetching each would read every stored release, manifests and all.
+        """
+        revisions = self._summaries(name, namespace)
+        if revisions:
+            revisions[-1] = self._with_description(revisions[-1])
+        return revisions
 
     def _summaries(self, name: str, namespace: str) -> list[Revision]:
         spec = ReleaseSpec(name=name, namespace=namespace, chart="")
