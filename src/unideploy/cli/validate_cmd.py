@@ -17,12 +17,9 @@ from unideploy.cli.common import (
     output_option,
     values_options,
 )
-from unideploy.cli.progress import ProgressPrinter
 from unideploy.config.stack import Stack
 from unideploy.config.validate import validate_environment
 from unideploy.exitcodes import ExitCode
-from unideploy.service.deploy import DeployRequest
-from unideploy.service.preflight import pre_deployment
 
 
 @click.command("validate")
@@ -83,6 +80,11 @@ def _pre_deployment(
     sets: tuple[str, ...],
     output: str,
 ) -> int:
+    # The pipeline (engines, kube client) only when asked for: plain validation stays fast.
+    from unideploy.cli.progress import ProgressPrinter
+    from unideploy.service.deploy import DeployRequest
+    from unideploy.service.preflight import pre_deployment
+
     err = console(stderr=True)
     listeners = [] if output == "json" else [ProgressPrinter(err)]
     results = [
