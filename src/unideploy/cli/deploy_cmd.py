@@ -19,11 +19,8 @@ from unideploy.cli.common import (
     output_option,
     values_options,
 )
-from unideploy.cli.diff_view import print_diff
 from unideploy.cli.progress import ProgressPrinter, summary_table
 from unideploy.service.deploy import DeployRequest, deploy
-from unideploy.service.diff import stack_diff
-from unideploy.service.rollback import rollback_after_failed_tests
 
 
 @click.command("deploy")
@@ -198,9 +195,11 @@ def deploy_command(
     listeners = [] if quiet else [ProgressPrinter(err)]
     stack = globals_of(ctx).stack()
     result = deploy(stack, request, listeners)
-    restored = (
-        rollback_after_failed_tests(stack, result, listeners) if rollback_on_test_failure else None
-    )
+    restored = None
+    if rollback_on_test_failure:
+        from unideploy.service.rollback import rollback_after_failed_tests
+
+        restored = rollback_after_failed_tests(stack, result, listeners)
     if restored is not None:
         err.print(f"tests failed: rolled back in run {restored.run_id} ({restored.status.value})")
     if output == "json":
@@ -210,6 +209,9 @@ def deploy_command(
         emit_json(document)
         return int(result.exit_code)
     if dry_run:
+        from unideploy.cli.diff_view import print_diff
+        from unideploy.service.diff import stack_diff
+
         print_diff(console(), stack_diff(result))
     err.print(summary_table(result))
     return int(result.exit_code)

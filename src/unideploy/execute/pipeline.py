@@ -11,11 +11,8 @@ from collections.abc import Callable, Collection
 
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.phases.helm import helm_phases
-from unideploy.execute.phases.images import images_phase
 from unideploy.execute.phases.preflight import preflight_phase
-from unideploy.execute.phases.security import live_audit_phase, static_gate_phase
 from unideploy.execute.phases.terraform import load_state_outputs, terraform_phase
-from unideploy.execute.phases.tests import tests_phase
 from unideploy.execute.step import Phase
 
 SKIPPABLE = ("terraform", "helm", "security", "tests")
@@ -45,19 +42,38 @@ def outputs_loader(ctx: PipelineContext) -> Callable[[], None]:
 
 
 def build_phases(ctx: PipelineContext, skip: Collection[str]) -> list[Phase]:
-    """The phases in order; `skip` names phases left out by flags (e.g. {"terraform"})."""
+    """The phases in order; `skip` names phases left out by flags (e.g. {"terraform"}).
+
+    The security, images and tests phases are imported only when the run has them: a no-op
+    redeploy should not pay for loading checks and test runners it does not use.
+    """
     ensure_outputs = outputs_loader(ctx)
     skip_security = "--skip-security" if "security" in skip else None
     phases = [preflight_phase(ctx, needs_cluster(ctx, skip), ensure_outputs)]
     phases.append(terraform_phase(ctx, "--skip-terraform" if "terraform" in skip else None))
     if ctx.plan.releases and "helm" not in skip:
-        phases.append(static_gate_phase(ctx, ensure_outputs, skip_security))
+        if skip_security:
+            phases.append(Phase("security:static", (), skip_security))
+        else:
+            from unideploy.execute.phases.security import static_gate_phase
+
+            phases.append(static_gate_phase(ctx, ensure_outputs))
         if ctx.cache_images:
+            from unideploy.execute.phases.images import images_phase
+
             phases.append(images_phase(ctx, ensure_outputs))
     phases.extend(helm_phases(ctx, ensure_outputs, "--skip-helm" if "helm" in skip else None))
-    if needs_cluster(ctx, skip):
-        phases.append(live_audit_phase(ctx, skip_security))
-    elif "security" in skip:
+    if skip_security:
         phases.append(Phase("security", (), skip_security))
-    phases.append(tests_phase(ctx, "--skip-tests" if "tests" in skip else None))
+    elif needs_cluster(ctx, skip):
+        from unideploy.execute.phases.security import live_audit_phase
+
+        phases.append(live_audit_phase(ctx))
+    if "tests" in skip or not ctx.stack.file.tests:
+        reason = "--skip-tests" if "tests" in skip else "no tests defined in stack.yaml"
+        phases.append(Phase("tests", (), reason))
+    else:
+        from unideploy.execute.phases.tests import tests_phase
+
+        phases.append(tests_phase(ctx, None))
     return phases

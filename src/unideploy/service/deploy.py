@@ -21,7 +21,6 @@ from unideploy.errors import EngineError
 from unideploy.execute.events import Listener
 from unideploy.execute.lock import environment_lock
 from unideploy.execute.phases.context import ClusterTarget, PipelineContext
-from unideploy.execute.phases.tests import load_engines as load_test_engines
 from unideploy.execute.pipeline import build_phases, needs_cluster
 from unideploy.execute.result import RunResult, new_run_id
 from unideploy.execute.retry import RetryPolicy
@@ -200,7 +199,9 @@ def _load_engines(ctx: PipelineContext, request: DeployRequest) -> None:
         ctx.terraform()
     if ctx.plan.releases and "helm" not in request.skip:
         ctx.helm()
-    if "tests" not in request.skip and not request.dry_run:
+    if "tests" not in request.skip and not request.dry_run and ctx.stack.file.tests:
+        from unideploy.execute.phases.tests import load_engines as load_test_engines
+
         load_test_engines(ctx)
     if "helm_python" in sys.modules:
         _settle_helm_runtime()
