@@ -6,15 +6,13 @@ apiVersion/kind of their own, so both are set from the list. Failures become Eng
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from kubernetes.client import ApiClient
-from kubernetes.client.exceptions import ApiException
-from urllib3.exceptions import HTTPError
 
 from unideploy.checks.objects import K8sObject
+from unideploy.engines.kube_rest import call
 from unideploy.errors import EngineError
 
 AUDIT_RESOURCES: tuple[tuple[str, str, str], ...] = (
@@ -42,30 +40,22 @@ def list_all(
     base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
     query = [("fieldSelector", field_selector)] if field_selector else None
     try:
-        method, url, headers, body, post = client.param_serialize(
-            method="GET",
-            resource_path=f"{base}/{resource}",
-            query_params=query,
-            header_params={"Accept": "application/json"},
-            auth_settings=["BearerToken"],
+        status, decoded, reason = call(
+            client, "GET", f"{base}/{resource}", query=query, timeout=timeout
         )
-        response = client.call_api(method, url, headers, body, post, _request_timeout=timeout)
-        raw = response.read()  # type: ignore[no-untyped-call]
-    except (ApiException, HTTPError, OSError) as exc:
+    except EngineError as exc:
         raise EngineError(
-            f"listing {resource} failed: {type(exc).__name__}: {str(exc).splitlines()[0]}",
-            hint="check that the API server is reachable; retrying may help",
-            retryable=True,
+            f"listing {resource} failed: {exc.message}", hint=exc.hint, retryable=True
         ) from exc
-    if response.status == 404 and missing_ok:
+    if status == 404 and missing_ok:
         return []
-    if response.status >= 400:
+    if status >= 400:
         raise EngineError(
-            f"listing {resource} failed: HTTP {response.status} {response.reason}",
+            f"listing {resource} failed: HTTP {status} {reason}",
             hint="the audit needs list on namespaces, pods, networkpolicies and RBAC objects",
-            retryable=response.status >= 500,
+            retryable=status >= 500,
         )
-    items: list[dict[str, Any]] = json.loads(raw).get("items") or []
+    items: list[dict[str, Any]] = (decoded or {}).get("items") or []
     for item in items:
         item.setdefault("apiVersion", api_version)
         item.setdefault("kind", kind)

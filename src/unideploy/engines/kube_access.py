@@ -7,15 +7,13 @@ except the access reviews, which change nothing in the cluster.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from kubernetes import client as k8s
 from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
-from urllib3.exceptions import HTTPError
 
+from unideploy.engines.kube_rest import call
 from unideploy.errors import EngineError
 
 REQUEST_TIMEOUT_S = 5.0
@@ -68,12 +66,10 @@ def _failure(action: str, exc: Exception) -> EngineError:
 
 def server_version(api: ApiClient) -> ServerVersion:
     """GET /version."""
-    try:
-        info: Any = k8s.VersionApi(api).get_code(_request_timeout=REQUEST_TIMEOUT_S)
-    except (ApiException, HTTPError, OSError) as exc:
-        raise _failure("cannot reach the Kubernetes API", exc) from exc
-    minor = "".join(ch for ch in str(info.minor) if ch.isdigit()) or "0"
-    return ServerVersion(str(info.git_version), int(info.major), int(minor))
+    info = _request(api, "GET", "/version", "cannot reach the Kubernetes API")
+    minor = "".join(ch for ch in str(info.get("minor", "")) if ch.isdigit()) or "0"
+    major = "".join(ch for ch in str(info.get("major", "")) if ch.isdigit()) or "0"
+    return ServerVersion(str(info.get("gitVersion", "")), int(major), int(minor))
 
 
 def existing_namespaces(api: ApiClient) -> set[str]:
@@ -100,46 +96,28 @@ def request_json(
     body: Any = None,
     query: list[tuple[str, str]] | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """One raw JSON request: (HTTP status, decoded body); connection trouble is an EngineError.
-
-    No model classes: the client's generated API modules cost a second to import on first use.
-    """
+    """One raw JSON request: (HTTP status, decoded body); connection trouble is an EngineError."""
     try:
-        response: Any = api.call_api(
-            *api.param_serialize(
-                method=method,
-                resource_path=path,
-                query_params=query or [],
-                header_params={"Accept": "application/json", "Content-Type": "application/json"},
-                body=body,
-                auth_settings=["BearerToken"],
-            ),
-            _request_timeout=REQUEST_TIMEOUT_S,
+        status, document, message = call(
+            api, method, path, query=query, body=body, timeout=REQUEST_TIMEOUT_S
         )
-        raw = response.read()
-    except (ApiException, HTTPError, OSError) as exc:
-        raise _failure(action, exc) from exc
-    try:
-        document = json.loads(raw) if raw else {}
-    except ValueError:
-        document = {"message": raw.decode(errors="replace")[:200]}
-    return int(response.status), document if isinstance(document, dict) else {}
+    except EngineError as exc:
+        raise EngineError(
+            f"{action}: {exc.message}", hint=exc.hint, retryable=exc.retryable
+        ) from exc
+    if not isinstance(document, dict):
+        document = {"message": message} if status >= 400 else {}
+    return status, document
 
 
 def served_kinds(api: ApiClient, group_version: str) -> set[str]:
     """Kinds the server serves for `group_version` (empty when the group is not served)."""
     path = "/api/v1" if group_version == "v1" else f"/apis/{group_version}"
-    try:
-        response: Any = api.call_api(
-            *api.param_serialize(method="GET", resource_path=path, auth_settings=["BearerToken"]),
-            _request_timeout=REQUEST_TIMEOUT_S,
-        )
-        raw = response.read()
-    except (ApiException, HTTPError, OSError) as exc:
-        raise _failure(f"cannot discover {group_version}", exc) from exc
-    if response.status == 404:
+    status, document = request_json(api, "GET", path, f"cannot discover {group_version}")
+    if status == 404:
         return set()
-    document = json.loads(raw)
+    if status >= 400:
+        raise _failure(f"cannot discover {group_version}", ApiException(status=status))
     return {
         resource["kind"]
         for resource in document.get("resources", [])

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubernetes.client import ApiClient
-from kubernetes.client.exceptions import ApiException
-from urllib3.exceptions import HTTPError
 
 from unideploy.engines.kube import object_path
+from unideploy.engines.kube_rest import call
 from unideploy.errors import EngineError
 
 FIELD_MANAGER = "unideploy"
@@ -56,45 +55,23 @@ def server_side_apply(
     body = dict(manifest)
     if namespace and "namespace" not in meta:
         body["metadata"] = {**meta, "namespace": namespace}
-    try:
-        method, url, headers, payload, post = api.param_serialize(
-            method="PATCH",
-            resource_path=path,
-            query_params=query,
-            header_params={
-                "Content-Type": "application/apply-patch+yaml",
-                "Accept": "application/json",
-            },
-            body=json.dumps(body),
-            auth_settings=["BearerToken"],
-        )
-        response = api.call_api(
-            method, url, headers, payload, post, _request_timeout=REQUEST_TIMEOUT_S
-        )
-        raw = response.read()  # type: ignore[no-untyped-call]
-    except (ApiException, HTTPError, OSError) as exc:
+    status, decoded, reason = call(
+        api,
+        "PATCH",
+        path,
+        query=query,
+        body=json.dumps(body),
+        content_type="application/apply-patch+yaml",
+        timeout=REQUEST_TIMEOUT_S,
+    )
+    if status >= 400:
+        if status in (404, 409, 422):
+            return ApplyOutcome(None, status, reason)
         raise EngineError(
-            f"apply of {manifest['kind']} {meta['name']} failed: {type(exc).__name__}",
-            hint="check that the API server is reachable; retrying may help",
-            retryable=True,
-        ) from exc
-    if response.status >= 400:
-        reason = _message(raw) or str(response.reason)
-        if response.status in (404, 409, 422):
-            return ApplyOutcome(None, response.status, reason)
-        raise EngineError(
-            f"apply of {manifest['kind']} {meta['name']} refused: HTTP {response.status} {reason}",
-            retryable=response.status >= 500 or response.status == 429,
+            f"apply of {manifest['kind']} {meta['name']} refused: HTTP {status} {reason}",
+            retryable=status >= 500 or status == 429,
         )
-    decoded: dict[str, Any] = json.loads(raw)
-    return ApplyOutcome(decoded, response.status)
-
-
-def _message(raw: bytes) -> str:
-    try:
-        return str(json.loads(raw).get("message", ""))
-    except (ValueError, AttributeError):
-        return ""
+    return ApplyOutcome(decoded if isinstance(decoded, dict) else None, status)
 
 
 def delete_object(
@@ -102,26 +79,10 @@ def delete_object(
 ) -> bool:
     """DELETE the object (foreground); False when it was already gone."""
     path = object_path(api_version, kind, namespace, name)
-    try:
-        method, url, headers, payload, post = api.param_serialize(
-            method="DELETE",
-            resource_path=path,
-            query_params=[("propagationPolicy", "Foreground")],
-            header_params={"Accept": "application/json"},
-            auth_settings=["BearerToken"],
-        )
-        response = api.call_api(
-            method, url, headers, payload, post, _request_timeout=REQUEST_TIMEOUT_S
-        )
-        raw = response.read()  # type: ignore[no-untyped-call]
-    except (ApiException, HTTPError, OSError) as exc:
-        raise EngineError(
-            f"delete of {kind} {name} failed: {type(exc).__name__}", retryable=True
-        ) from exc
-    if response.status == 404:
+    query = [("propagationPolicy", "Foreground")]
+    status, _, reason = call(api, "DELETE", path, query=query, timeout=REQUEST_TIMEOUT_S)
+    if status == 404:
         return False
-    if response.status >= 400:
-        raise EngineError(
-            f"delete of {kind} {name} refused: HTTP {response.status} {_message(raw)}"
-        )
+    if status >= 400:
+        raise EngineError(f"delete of {kind} {name} refused: HTTP {status} {reason}")
     return True

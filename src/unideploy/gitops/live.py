@@ -1,60 +1,19 @@
 """The live side of drift: list objects per kind and namespace, JSON-patch and delete them.
 
-Thin REST calls over the kubernetes ApiClient (raw JSON, no model classes), in the manner of
-engines/kube.py; every failure is an EngineError. One LIST per (kind, namespace), never one GET
+Thin REST calls through engines/kube_rest.py (raw JSON, no model classes); every failure is an
+EngineError. One LIST per (kind, namespace), never one GET
 per object: that is what keeps a drift check of thousands of objects within seconds.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from kubernetes.client import ApiClient
-from kubernetes.client.exceptions import ApiException
-from urllib3.exceptions import HTTPError
 
 from unideploy.engines.kube import CLUSTER_SCOPED, object_path, plural
+from unideploy.engines.kube_rest import call
 from unideploy.errors import EngineError
-
-TIMEOUT_S = 30.0
-
-
-def _call(
-    api: ApiClient,
-    method: str,
-    path: str,
-    *,
-    query: list[tuple[str, str]] | None = None,
-    body: Any = None,
-    content_type: str | None = None,
-) -> tuple[int, Any, str]:
-    headers = {"Accept": "application/json"}
-    if content_type:
-        headers["Content-Type"] = content_type
-    try:
-        method, url, all_headers, payload, post = api.param_serialize(
-            method=method,
-            resource_path=path,
-            query_params=query,
-            header_params=headers,
-            body=body,  # JSON content types: the client serialises it
-            auth_settings=["BearerToken"],
-        )
-        response = api.call_api(method, url, all_headers, payload, post, _request_timeout=TIMEOUT_S)
-        raw = response.read()  # type: ignore[no-untyped-call]
-    except (ApiException, HTTPError, OSError) as exc:
-        raise EngineError(
-            f"{method} {path} failed: {type(exc).__name__}: {str(exc).splitlines()[0]}",
-            hint="check that the API server is reachable; retrying may help",
-            retryable=True,
-        ) from exc
-    try:
-        decoded = json.loads(raw) if raw else None
-    except ValueError:
-        decoded = None
-    message = decoded.get("message", "") if isinstance(decoded, dict) else ""
-    return int(response.status), decoded, str(message or response.reason)
 
 
 def collection_path(api_version: str, kind: str, namespace: str | None) -> str:
@@ -75,7 +34,7 @@ def list_objects(
     """Every object of one kind in one namespace, or in all ([] when the kind is not served)."""
     query = [("labelSelector", label_selector)] if label_selector else None
     path = collection_path(api_version, kind, namespace)
-    status, decoded, message = _call(api, "GET", path, query=query)
+    status, decoded, message = call(api, "GET", path, query=query)
     if status == 404:
         return []
     if status >= 400:
@@ -97,7 +56,7 @@ def json_patch(
     """Apply an RFC 6902 patch to `obj`; (False, why) when the server refuses it."""
     meta = obj.get("metadata") or {}
     path = object_path(obj["apiVersion"], obj["kind"], meta.get("namespace"), meta["name"])
-    status, _, message = _call(
+    status, _, message = call(
         api,
         "PATCH",
         path,
@@ -113,5 +72,5 @@ def delete_object(api: ApiClient, obj: dict[str, Any]) -> tuple[bool, str]:
     meta = obj.get("metadata") or {}
     path = object_path(obj["apiVersion"], obj["kind"], meta.get("namespace"), meta["name"])
     body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
-    status, _, message = _call(api, "DELETE", path, body=body, content_type="application/json")
+    status, _, message = call(api, "DELETE", path, body=body, content_type="application/json")
     return status < 400 or status == 404, "" if status < 400 else f"HTTP {status} {message}"
