@@ -83,10 +83,9 @@ def drift_command(
     if repair and report.objects:
         from unideploy.engines.kube import api_client
 
-        cluster = stack.environment(environment).cluster
-        kubeconfig = stack.resolve(cluster.kubeconfig) if cluster.kubeconfig else None
+        context = stack.environment(environment).cluster.context
         repairs = remediate(
-            api_client(kubeconfig, cluster.context),
+            api_client(stack.kubeconfig(environment), context),
             report,
             force_conflicts=force_conflicts,
             prune=prune,

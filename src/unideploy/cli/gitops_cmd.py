@@ -138,9 +138,8 @@ def status_command(ctx: click.Context, environment: str, output: str) -> int:
     from unideploy.gitops.status import gitops_status
 
     stack = globals_of(ctx).stack()
-    cluster = stack.environment(environment).cluster
-    kubeconfig = stack.resolve(cluster.kubeconfig) if cluster.kubeconfig else None
-    result = gitops_status(api_client(kubeconfig, cluster.context), stack, environment)
+    context = stack.environment(environment).cluster.context
+    result = gitops_status(api_client(stack.kubeconfig(environment), context), stack, environment)
     if output == "json":
         emit_json(result.to_dict())
     else:

@@ -55,8 +55,7 @@ def health_command(
 
     stack = globals_of(ctx).stack()
     env = stack.environment(environment)
-    kubeconfig = stack.resolve(env.cluster.kubeconfig) if env.cluster.kubeconfig else None
-    client = api_client(kubeconfig, env.cluster.context)
+    client = api_client(stack.kubeconfig(environment), env.cluster.context)
     health = check_health(client, system_namespaces or SYSTEM_NAMESPACES)
     if output == "json":
         emit_json({"environment": environment, **health.to_json()})

@@ -34,9 +34,7 @@ def _cluster_of(
     if kubeconfig is not None or state_dir is not None:
         return kubeconfig, context
     stack = globals_of(ctx).stack()
-    cluster = stack.environment(environment).cluster
-    path = stack.resolve(cluster.kubeconfig) if cluster.kubeconfig else None
-    return path, context or cluster.context
+    return stack.kubeconfig(environment), context or stack.environment(environment).cluster.context
 
 
 def _where(func: Any) -> Any:

@@ -29,11 +29,11 @@ def _environment_cluster(
 ) -> tuple[Path | None, str | None]:
     """`-e ENV` alone: the environment's own cluster (its kubeconfig and context in stack.yaml)."""
     stack = globals_of(ctx).stack()
-    cluster = stack.environment(environment).cluster
     given = ctx.get_parameter_source("kubeconfig") is click.core.ParameterSource.COMMANDLINE
-    if cluster.kubeconfig and not given:
-        kubeconfig = stack.resolve(cluster.kubeconfig)
-    return kubeconfig, context or cluster.context
+    own = stack.kubeconfig(environment)
+    if own is not None and not given:
+        kubeconfig = own
+    return kubeconfig, context or stack.environment(environment).cluster.context
 
 
 def cluster_options(func: Any) -> Any:

@@ -54,6 +54,11 @@ class Stack:
                 hint=hint_for(name, self.file.environments, "environments"),
             ) from None
 
+    def kubeconfig(self, environment: str) -> Path | None:
+        """The environment's kubeconfig, resolved against the stack (None: the default one)."""
+        path = self.environment(environment).cluster.kubeconfig
+        return self.resolve(path) if path else None
+
     def release(self, name: str) -> Release:
         """The release called `name` (or `namespace/name`)."""
         for release in self.file.releases:

@@ -85,8 +85,7 @@ def pipeline_context(stack: Stack, request: DeployRequest) -> PipelineContext:
     )
     plan = build_plan(stack, request.environment, request.skip)
     env = stack.environment(request.environment)
-    kubeconfig = stack.resolve(env.cluster.kubeconfig) if env.cluster.kubeconfig else None
-    cluster = ClusterTarget(kubeconfig, env.cluster.context)
+    cluster = ClusterTarget(stack.kubeconfig(request.environment), env.cluster.context)
     tf = stack.file.terraform
 
     def make_terraform() -> Any:
