@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import helm_python as hp
-
 from unideploy.engines.helm import ReleaseSpec
 from unideploy.engines.helm_errors import engine_error
+from unideploy.engines.helm_lib import hp
 from unideploy.errors import EngineError
 
 

