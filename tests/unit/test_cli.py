@@ -96,14 +96,29 @@ def test_no_color_output_has_no_escape_codes(make_stack: Callable[..., Path]) ->
     assert "tier 1: infrastructure" in done.stdout
 
 
-def test_bad_input_in_a_real_process_is_fast(make_stack: Callable[..., Path]) -> None:
+@pytest.mark.parametrize(
+    ("file", "broken", "told"),
+    [
+        ("stack.yaml", lambda text: text.replace("tiers:", "teirs:"), 'did you mean "tiers"'),
+        (
+            "env/development.yaml",
+            lambda text: text + "web: {a: " + "[" * 5000 + "]" * 5000 + "}\n",
+            "env/development.yaml:7:209: nesting deeper than 200 levels",
+        ),
+    ],
+    ids=["unknown key", "nesting 5000 deep"],
+)
+def test_bad_input_in_a_real_process_is_fast(
+    make_stack: Callable[..., Path], file: str, broken: Callable[[str], str], told: str
+) -> None:
     root = make_stack()
-    (root / "stack.yaml").write_text((root / "stack.yaml").read_text().replace("tiers:", "teirs:"))
+    (root / file).write_text(broken((root / file).read_text()))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = run(str(UNIDEPLOY), "validate", cwd=root)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    assert done.returncode == 2
-    assert 'did you mean "tiers"' in done.stderr
+    assert done.returncode == 2, done.stderr
+    assert told in done.stderr
+    assert "Traceback" not in done.stderr
     # CPU time, not wall time: a busy machine must not make the check flaky.
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     assert cpu < 1.0, f"took {cpu:.2f} s of CPU"

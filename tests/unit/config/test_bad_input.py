@@ -18,6 +18,9 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)
 )
 
+# Far deeper than the nesting limit (200): without it, composing this exhausts Python's stack.
+DEEP = "[" * 5000 + "]" * 5000
+
 
 @dataclass(frozen=True)
 class Case:
@@ -307,6 +310,46 @@ CASES = [
         "not UTF-8",
         r"env/development\.yaml",
         files={"env/development.yaml": "global:\n  domain: \udcff\n"},
+    ),
+    Case(
+        "stack.yaml nested too deep",
+        "nesting deeper than 200 levels",
+        r"stack\.yaml:1:\d+",
+        stack=f"a: {DEEP}\n",
+        hint="at most 200 deep",
+    ),
+    Case(
+        "tests section nested too deep",
+        "nesting deeper than 200 levels",
+        r"stack\.yaml:\d+:\d+",
+        stack=MINI_STACK + f"tests:\n  cases:\n    - {{name: deep, kind: http, url: {DEEP}}}\n",
+        args=("test", "-e", "development"),
+    ),
+    Case(
+        "environment values nested too deep",
+        "nesting deeper than 200 levels",
+        r"env/development\.yaml:2:\d+",
+        files={"env/development.yaml": f"global:\n  domain: {DEEP}\n"},
+        args=("validate", "-e", "development"),
+    ),
+    Case(
+        "release values nested too deep",
+        "nesting deeper than 200 levels",
+        r"values/ingress\.yaml:1:\d+",
+        files={"values/ingress.yaml": f"pool: {DEEP}\n"},
+    ),
+    Case(
+        "--values file nested too deep",
+        "nesting deeper than 200 levels",
+        r"extra\.yaml:2:\d+",
+        files={"extra.yaml": f"web:\n  replicas: {DEEP}\n"},
+        args=("plan", "-e", "development", "--values", "extra.yaml"),
+    ),
+    Case(
+        "--set value nested too deep",
+        "nesting deeper than 200 levels",
+        r"--set:1:\d+",
+        args=("validate", "-e", "development", "--set", f"web.replicas={DEEP}"),
     ),
 ]
 
