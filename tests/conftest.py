@@ -11,6 +11,8 @@ from tests.support.stacks import ENV_VALUES, MINI_STACK
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+pytest_plugins = ["tests.support.clock_shift"]
+
 
 @pytest.fixture
 def make_stack(tmp_path: Path) -> Callable[..., Path]:

@@ -182,11 +182,13 @@ def publish_run(
     history_counts: PriorRuns | None = None,
     certificates: Sequence[CertResult] = (),
     timeout: float = 10.0,
+    now: datetime | None = None,
 ) -> list[str]:
     """Deliver the metrics of a finished run; return warnings, never raise for delivery failures.
 
     A dry run publishes nothing. `maintenance` is accepted for symmetry with `publish_started`: a
-    finished run always sets deployment_maintenance back to 0.
+    finished run always sets deployment_maintenance back to 0. `now` is the moment certificate
+    expiry is measured from (the clock when not given).
     """
     del maintenance  # the run is over: maintenance ends with it
     if is_dry_run(result) or (pushgateway is None and textfile is None):
@@ -206,7 +208,9 @@ def publish_run(
             warnings.append(problem)
         if existing is not None:
             known.append(existing)
-    table = run_samples(result, history_counts or PriorRuns(), known, certificates=certificates)
+    table = run_samples(
+        result, history_counts or PriorRuns(), known, certificates=certificates, now=now
+    )
     warnings += deliver(
         table,
         environment=result.environment,

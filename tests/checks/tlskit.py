@@ -56,10 +56,16 @@ def _write(directory: Path, stem: str, cert: x509.Certificate, key: Key) -> Issu
     return Issued(cert, key, cert_path, key_path)
 
 
-def make_ca(directory: Path, cn: str = "unideploy test CA") -> Issued:
-    """A self-signed CA valid from 400 days ago to 400 days ahead (older than any leaf here)."""
+def make_ca(
+    directory: Path, cn: str = "unideploy test CA", *, now: datetime | None = None
+) -> Issued:
+    """A self-signed CA valid from 400 days before `now` to 400 days after (older than any leaf).
+
+    `now` defaults to the clock: only for certificates served to a command that judges them by
+    its own clock (a CLI run against a live TLS server). Unit tests pass a fixed moment.
+    """
     key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(_name(cn))
@@ -90,14 +96,16 @@ def make_leaf(
     lifetime_days: float = 90,
     rsa_bits: int | None = None,
     digest: hashes.HashAlgorithm | None = None,
+    now: datetime | None = None,
 ) -> Issued:
-    """A server certificate signed by `ca` (self-signed when None), expiring in `days_left` days."""
+    """A server certificate signed by `ca` (self-signed when None), expiring `days_left` days
+    after `now` (the clock when not given, as for `make_ca`)."""
     key: Key = (
         rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits)
         if rsa_bits
         else ec.generate_private_key(ec.SECP256R1())
     )
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     not_after = now + timedelta(days=days_left)
     cn = dns[0] if dns else (ips[0] if ips else "server")
     san: list[x509.GeneralName] = [x509.DNSName(d) for d in dns]

@@ -18,6 +18,8 @@ from unideploy.execute.result import PhaseResult, RunResult, StackRevision, Stat
 from unideploy.metrics import PriorRuns, publish_run, publish_started
 from unideploy.metrics_delivery import parse_text
 
+pytestmark = pytest.mark.clock
+
 CANDIDATES = ("/usr/bin/prometheus-pushgateway", "/usr/bin/pushgateway")
 
 

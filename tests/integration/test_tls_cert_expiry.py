@@ -21,6 +21,8 @@ from unideploy.checks.certs import CertResult, Status, check_endpoints
 from unideploy.checks.certs_metrics import samples
 from unideploy.checks.endpoints import Endpoint
 
+pytestmark = pytest.mark.clock
+
 WEAK = "DEFAULT:@SECLEVEL=0"
 
 

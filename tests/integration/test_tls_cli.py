@@ -11,7 +11,10 @@ from tests.checks.tlskit import make_ca, make_leaf, server_context, tls_server
 from unideploy.cli.main import main
 from unideploy.exitcodes import ExitCode
 
-pytestmark = pytest.mark.filterwarnings("ignore::cryptography.utils.CryptographyDeprecationWarning")
+pytestmark = [
+    pytest.mark.clock,
+    pytest.mark.filterwarnings("ignore::cryptography.utils.CryptographyDeprecationWarning"),
+]
 INTERMEDIATE = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384"
 
 

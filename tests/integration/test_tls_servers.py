@@ -29,6 +29,7 @@ from unideploy.checks.tls import TlsOptions, TlsResult, check_tls
 from unideploy.engines.process import run
 
 pytestmark = [
+    pytest.mark.clock,
     pytest.mark.filterwarnings("ignore::cryptography.utils.CryptographyDeprecationWarning"),
     pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1 is deprecated:DeprecationWarning"),
 ]

@@ -11,6 +11,8 @@ from unideploy.audit import GENESIS, AuditLog, audit_listener
 from unideploy.execute.runner import Runner, RunOptions
 from unideploy.execute.step import Phase, Step
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def log(tmp_path: Path) -> AuditLog:

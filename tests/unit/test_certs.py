@@ -20,14 +20,18 @@ from unideploy.checks.certs import (
 from unideploy.checks.certs_metrics import prometheus_text, samples
 from unideploy.errors import ConfigError
 
+pytestmark = pytest.mark.clock
+
+NOW = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
+
 
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("certs")
-    ca = make_ca(tmp)
+    ca = make_ca(tmp, now=NOW)
     out = {"ca": ca.cert_path}
     for name, days in (("valid", 90.5), ("warn", 20.5), ("crit", 5.5), ("expired", -2.5)):
-        out[name] = make_leaf(tmp, name, ca=ca, days_left=days).cert_path
+        out[name] = make_leaf(tmp, name, ca=ca, days_left=days, now=NOW).cert_path
     return out
 
 
@@ -43,21 +47,21 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_file_status_by_default_thresholds(
     certs: dict[str, Path], name: str, status: Status, days: int
 ) -> None:
-    (result,) = check_files([certs[name]])
+    (result,) = check_files([certs[name]], now=NOW)
     assert result.status is status
     assert result.days_left == days
     doc = result.to_json()
     assert doc["status"] == status.value
     assert doc["source"] == str(certs[name])
     assert doc["subject"] == "CN=localhost"
-    expected = datetime.now(UTC) + timedelta(days=days + 0.5)
-    assert abs(datetime.fromisoformat(doc["not_after"]) - expected) < timedelta(minutes=5)
+    expected = NOW + timedelta(days=days + 0.5)
+    assert datetime.fromisoformat(doc["not_after"]) == expected
 
 
 def test_thresholds_are_configurable(certs: dict[str, Path]) -> None:
-    (result,) = check_files([certs["warn"]], Thresholds(warn_days=10, critical_days=3))
+    (result,) = check_files([certs["warn"]], Thresholds(warn_days=10, critical_days=3), now=NOW)
     assert result.status is Status.OK
-    (result,) = check_files([certs["valid"]], Thresholds(warn_days=120, critical_days=100))
+    (result,) = check_files([certs["valid"]], Thresholds(warn_days=120, critical_days=100), now=NOW)
     assert result.status is Status.CRITICAL
 
 
@@ -69,7 +73,7 @@ def test_thresholds_must_be_ordered() -> None:
 def test_bundle_gives_one_result_per_certificate(certs: dict[str, Path], tmp_path: Path) -> None:
     bundle = tmp_path / "bundle.pem"
     bundle.write_bytes(certs["crit"].read_bytes() + certs["ca"].read_bytes())
-    results = check_files([bundle])
+    results = check_files([bundle], now=NOW)
     assert [r.source for r in results] == [f"{bundle}#1", f"{bundle}#2"]
     assert [r.status for r in results] == [Status.CRITICAL, Status.OK]
 
@@ -98,7 +102,7 @@ def test_tls_secrets_read_only_the_certificate(certs: dict[str, Path]) -> None:
         {"type": "Opaque", "metadata": {"name": "other"}, "data": {}},
         {"type": "kubernetes.io/tls", "metadata": {"namespace": "shop", "name": "empty"}},
     ]
-    results = check_tls_secrets(secrets)
+    results = check_tls_secrets(secrets, now=NOW)
     assert [(r.source, r.status) for r in results] == [
         ("secret/shop/web-tls", Status.WARNING),
         ("secret/shop/empty", Status.ERROR),
@@ -133,7 +137,7 @@ def test_cert_manager_certificates_not_ready_is_an_error() -> None:
 
 
 def test_metrics_follow_x509_exporter_names(certs: dict[str, Path], tmp_path: Path) -> None:
-    now = datetime.now(UTC)
+    now = NOW
     results = check_files([certs["expired"], certs["valid"], tmp_path / "gone.pem"], now=now)
     by_name: dict[str, list[float]] = {}
     for sample in samples(results, now):
@@ -142,7 +146,7 @@ def test_metrics_follow_x509_exporter_names(certs: dict[str, Path], tmp_path: Pa
     assert by_name["x509_cert_error"] == [0.0, 0.0, 1.0]
     expired_in, valid_in = by_name["x509_cert_expires_in_seconds"]
     assert expired_in < 0 < valid_in
-    assert abs(valid_in - 90.5 * 86400) < 120
+    assert valid_in == 90.5 * 86400
     text = prometheus_text(results, now)
     assert "# TYPE x509_cert_not_after gauge" in text
     line = re.compile(r'^[a-z_0-9]+\{([a-zA-Z_]+="(?:[^"\\]|\\.)*",?)+\} -?[0-9.e+]+$')

@@ -11,6 +11,8 @@ from unideploy.cli import main as cli_main
 from unideploy.config.stack import Stack
 from unideploy.gitops.doctor import Finding
 
+pytestmark = pytest.mark.clock
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -17,6 +17,8 @@ from unideploy.gates import APPROVER_VARIABLE, check_gates, summarize_plan
 from unideploy.history import History
 from unideploy.plan.build import build_plan
 
+pytestmark = pytest.mark.clock
+
 REV = StackRevision("1" * 40, dirty=False)
 OTHER = StackRevision("2" * 40, dirty=False)
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

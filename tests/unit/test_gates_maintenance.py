@@ -14,6 +14,8 @@ from unideploy.gates_maintenance import (
     unready_warning,
 )
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.mark.parametrize(
     ("tier", "maintenance", "expected"),

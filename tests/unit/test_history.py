@@ -13,6 +13,8 @@ from unideploy.execute.runner import Runner, RunOptions
 from unideploy.execute.step import Outcome, Phase, Step
 from unideploy.history import History, save_run, stack_revision
 
+pytestmark = pytest.mark.clock
+
 
 def _deploy(environment: str, helm_status: Status, revision: int) -> RunResult:
     phases = [

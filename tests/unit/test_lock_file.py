@@ -27,6 +27,8 @@ from unideploy.execute.lock import (
 from unideploy.execute.runner import Runner
 from unideploy.execute.step import Phase, Step, StepContext
 
+pytestmark = pytest.mark.clock
+
 
 def test_two_threads_exactly_one_proceeds(tmp_path: Path) -> None:
     barrier = threading.Barrier(2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from unideploy.checks.certs import CertResult
@@ -20,6 +21,8 @@ from unideploy.metrics import (
     run_samples,
 )
 from unideploy.metrics_delivery import SampleTable, parse_text
+
+pytestmark = pytest.mark.clock
 
 AT = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 
@@ -159,11 +162,11 @@ def test_certificate_metrics_are_added_per_environment(tmp_path: Path) -> None:
     cert = CertResult("grafana.homelab.local:443", "endpoint", CertStatus.WARNING, "20 days", facts)
     path = tmp_path / "deployments.prom"
 
-    publish_run(make_run("r1"), pushgateway=None, textfile=path, certificates=[cert])
+    publish_run(make_run("r1"), pushgateway=None, textfile=path, certificates=[cert], now=AT)
 
     table = parse_text(path.read_text())
     left = value(table, "x509_cert_expires_in_seconds", environment="staging")
-    assert left is not None and left > 0
+    assert left == timedelta(days=20).total_seconds()
     assert value(table, "x509_cert_not_after", subject_CN="grafana.homelab.local") == (
         facts.not_after.timestamp()
     )

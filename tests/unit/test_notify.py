@@ -15,6 +15,8 @@ from unideploy.execute.events import RunFinished
 from unideploy.execute.result import PhaseResult, RunResult, StackRevision, Status, StepResult
 from unideploy.notify import NotifyListener, message, notify_run, post_json, shown_url
 
+pytestmark = pytest.mark.clock
+
 AT = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)
 
 

@@ -17,6 +17,8 @@ from unideploy.execute.result import (
 )
 from unideploy.exitcodes import ExitCode
 
+pytestmark = pytest.mark.clock
+
 T0 = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 
 

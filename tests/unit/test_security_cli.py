@@ -12,6 +12,8 @@ from tests.checks.tlskit import make_ca, make_leaf
 from unideploy.cli.main import main
 from unideploy.exitcodes import ExitCode
 
+pytestmark = pytest.mark.clock
+
 FIXTURES = Path(__file__).resolve().parents[1] / "checks"
 
 

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 from tests.checks.tlskit import make_ca, make_leaf
+from tests.support.clock_shift import machine_now
 
 from unideploy.engines.process import run
+
+pytestmark = pytest.mark.clock
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts" / "security"
@@ -68,8 +71,9 @@ def test_tls_script_check_all_reads_the_environments_cluster(tmp_path: Path) -> 
 
 
 def test_expiry_script_check_expiry_on_files(tmp_path: Path) -> None:
-    ca = make_ca(tmp_path)
-    leaf = make_leaf(tmp_path, "leaf", ca=ca, days_left=12.5)
+    # the script judges by the machine's clock, in a process of its own
+    ca = make_ca(tmp_path, now=machine_now())
+    leaf = make_leaf(tmp_path, "leaf", ca=ca, days_left=12.5, now=machine_now())
     code, out, _ = script(
         "certificate-expiry-monitoring.py",
         "--check-expiry",

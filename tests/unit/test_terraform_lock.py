@@ -24,7 +24,10 @@ from unideploy.engines.terraform_lock import (
 )
 from unideploy.errors import EngineError
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="lock holder pids need Linux")
+pytestmark = [
+    pytest.mark.clock,
+    pytest.mark.skipif(sys.platform != "linux", reason="lock holder pids need Linux"),
+]
 
 LOCK_ID = "6b1f0c1e-0000-4000-8000-000000000001"
 HOLD = """

@@ -31,6 +31,8 @@ from unideploy.engines.terraform_parse import (
 )
 from unideploy.errors import EngineError
 
+pytestmark = pytest.mark.clock
+
 WS = TerraformWorkspace("networking", "staging", Path("/stack/tf/networking"), Path("/state/nw"))
 
 LOCK_DETAIL = (

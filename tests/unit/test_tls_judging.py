@@ -14,6 +14,10 @@ from unideploy.checks.tls import TlsOptions, judge_certificate, judge_protocols
 from unideploy.checks.trust import chain_trust, hostname_matches
 from unideploy.errors import ConfigError
 
+pytestmark = pytest.mark.clock
+
+NOW = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
+
 INTERMEDIATE_12 = {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256"}
 
 
@@ -77,9 +81,9 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_certificate_rules(pki: Path) -> None:
-    ca = make_ca(pki)
-    now = datetime.now(UTC)
-    small = make_leaf(pki, "small", ca=ca, rsa_bits=1024, days_left=3.5)
+    now = NOW
+    ca = make_ca(pki, now=now)
+    small = make_leaf(pki, "small", ca=ca, rsa_bits=1024, days_left=3.5, now=now)
     issues = judge_certificate(small.cert, [small.cert], TlsOptions(), now)
     assert [(i.id, i.severity) for i in issues] == [
         ("UD-TLS-005", Severity.HIGH),
@@ -92,7 +96,7 @@ def test_certificate_rules(pki: Path) -> None:
         ("UD-TLS-007", Severity.CRITICAL),
     ]
     strict = TlsOptions(min_rsa_bits=4096)
-    good = make_leaf(pki, "good", ca=ca, rsa_bits=2048)
+    good = make_leaf(pki, "good", ca=ca, rsa_bits=2048, now=now)
     assert [i.id for i in judge_certificate(good.cert, [good.cert], strict, now)] == ["UD-TLS-005"]
 
 
