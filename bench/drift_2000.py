@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from unideploy.config.load import load_stack
-from unideploy.engines.kube import KubeReader, api_client
-from unideploy.engines.kube_apply import server_side_apply
-from unideploy.gitops.compare import compare
-from unideploy.gitops.desired import DesiredState, desired_state
-from unideploy.gitops.drift import DriftOptions, detect
+from unideploy.drift.compare import compare
+from unideploy.drift.detect import DriftOptions, detect
+from unideploy.engines.kube.apply import server_side_apply
+from unideploy.engines.kube.client import KubeReader, api_client
 from unideploy.sandbox import Sandbox, missing_tools
+from unideploy.service.desired import DesiredState, desired_state
 
 TARGET_S = 5.0
 CHART = """\

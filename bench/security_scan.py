@@ -22,9 +22,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from unideploy.checks.registry import all_checks
-from unideploy.checks.scan import scan
 from unideploy.engines.process import run
+from unideploy.security.manifests.registry import all_checks
+from unideploy.security.manifests.scan import scan
 
 CACHE = Path.home() / ".cache" / "unideploy-bench"
 CHECKOV_VENV = CACHE / "checkov-venv"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from unideploy.checks.registry import CHECK_ID, Severity, all_checks, check_by_id
-from unideploy.checks.scan import scan
+from unideploy.security.manifests.registry import CHECK_ID, Severity, all_checks, check_by_id
+from unideploy.security.manifests.scan import scan
 
 HERE = Path(__file__).parent
 FIXTURES = sorted(HERE.glob("UD-K8S-*/*.yaml"))

@@ -11,7 +11,7 @@ from tests.integration.deploy_support import apps_stack, reference_stack, steps,
 from tests.integration.helm_support import store_pending_upgrade
 from tests.integration.sandbox_cluster import Cluster
 
-from unideploy.engines.helm_sdk import SdkHelm
+from unideploy.engines.helm.sdk import SdkHelm
 
 pytestmark = pytest.mark.cluster
 

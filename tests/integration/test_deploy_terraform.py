@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from unideploy.audit import AuditLog
-from unideploy.engines.terraform import TerraformWorkspace, terraform_engine
+from unideploy.engines.terraform.contract import TerraformWorkspace, terraform_engine
 from unideploy.execute.lock import FileLock
-from unideploy.history import History
+from unideploy.records.audit import AuditLog
+from unideploy.records.history import History
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "stacks" / "terraform-only"
 UNIDEPLOY = str(Path(sys.executable).parent / "unideploy")

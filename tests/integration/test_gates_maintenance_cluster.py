@@ -8,7 +8,7 @@ import pytest
 from tests.integration.deploy_support import apps_stack, steps, unideploy
 from tests.integration.sandbox_cluster import Cluster
 
-from unideploy.engines.helm_sdk import SdkHelm
+from unideploy.engines.helm.sdk import SdkHelm
 
 pytestmark = pytest.mark.cluster
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from tests.fixtures.crds.schemas import crd_errors
 
 from unideploy.config.load import load_stack
-from unideploy.engines.terraform import terraform_engine
+from unideploy.engines.terraform.contract import terraform_engine
 from unideploy.gitops.files import read_tree
 from unideploy.gitops.render import RenderRequest, render
 from unideploy.plan.build import build_plan

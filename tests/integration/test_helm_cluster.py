@@ -17,11 +17,11 @@ from tests.integration.helm_support import store_pending_upgrade
 from tests.integration.sandbox_cluster import Cluster
 from tests.unit.test_helm_reference_charts import RELEASES, env_values
 
-from unideploy.engines.helm import ReleaseSpec
-from unideploy.engines.helm_charts import ChartCache
-from unideploy.engines.helm_sdk import SdkHelm
-from unideploy.engines.kube import KubeReader
-from unideploy.engines.readiness import ReadinessResult, wait_ready
+from unideploy.engines.helm.charts import ChartCache
+from unideploy.engines.helm.contract import ReleaseSpec
+from unideploy.engines.helm.sdk import SdkHelm
+from unideploy.engines.kube.client import KubeReader
+from unideploy.engines.kube.readiness import ReadinessResult, wait_ready
 from unideploy.errors import EngineError
 from unideploy.sandbox.kubeconfig import CONTEXT
 

@@ -19,9 +19,9 @@ from typing import Any
 import helm_python as hp
 import pytest
 
-from unideploy.engines.helm import ReleaseSpec
-from unideploy.engines.helm_charts import ChartCache
-from unideploy.engines.helm_sdk import SdkHelm
+from unideploy.engines.helm.charts import ChartCache
+from unideploy.engines.helm.contract import ReleaseSpec
+from unideploy.engines.helm.sdk import SdkHelm
 from unideploy.errors import EngineError
 
 ROOT = Path(__file__).resolve().parents[2]

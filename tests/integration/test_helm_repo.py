@@ -20,9 +20,9 @@ import helm_python as hp
 import pytest
 from ruamel.yaml import YAML
 
-from unideploy.engines.helm import ReleaseSpec
-from unideploy.engines.helm_charts import ChartCache
-from unideploy.engines.helm_sdk import SdkHelm
+from unideploy.engines.helm.charts import ChartCache
+from unideploy.engines.helm.contract import ReleaseSpec
+from unideploy.engines.helm.sdk import SdkHelm
 from unideploy.errors import EngineError
 
 ROOT = Path(__file__).resolve().parents[2]

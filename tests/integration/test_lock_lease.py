@@ -19,15 +19,15 @@ from click.testing import CliRunner
 from kubernetes import client
 from tests.integration.sandbox_cluster import Cluster
 
-from unideploy.audit import AuditLog
 from unideploy.cli.lock_cmd import lock_group
 from unideploy.errors import LockError
 from unideploy.execute.lease import LeaseLock, api_client
 from unideploy.execute.lock import environment_lock, holder_identity
 from unideploy.execute.runner import Runner, RunOptions
 from unideploy.execute.step import Phase, Step
-from unideploy.history import History, save_run
-from unideploy.history_cluster import cluster_runs, configmap_name, mirror_run
+from unideploy.records.audit import AuditLog
+from unideploy.records.history import History, save_run
+from unideploy.records.mirror import cluster_runs, configmap_name, mirror_run
 
 pytestmark = pytest.mark.cluster
 

@@ -14,14 +14,14 @@ from click.testing import CliRunner
 
 from unideploy.cli.monitoring_cmd import monitoring_group
 from unideploy.engines.process import Completed, run
-from unideploy.metrics_dashboard import dashboard, expressions
-from unideploy.metrics_monitoring import (
+from unideploy.observe.alerts import (
     configmap,
     prometheus_rule,
     rendered,
     rule_groups,
     stale_files,
 )
+from unideploy.observe.dashboard import dashboard, expressions
 
 REPO = Path(__file__).resolve().parents[2]
 RULES_TEST = REPO / "tests" / "fixtures" / "monitoring" / "deployment-rules.test.yaml"

@@ -15,8 +15,8 @@ import pytest
 
 from unideploy.engines.process import spawn
 from unideploy.execute.result import PhaseResult, RunResult, StackRevision, Status
-from unideploy.metrics import PriorRuns, publish_run, publish_started
-from unideploy.metrics_delivery import parse_text
+from unideploy.observe.delivery import parse_text
+from unideploy.observe.metrics import PriorRuns, publish_run, publish_started
 
 pytestmark = pytest.mark.clock
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.integration.test_pushgateway import gateway_value, pushgateway  # noqa: F401 (fixture)
 from tests.unit.test_gates_cli import cli_run, committed_stack
 
-from unideploy.metrics_delivery import parse_text
+from unideploy.observe.delivery import parse_text
 
 
 def deploy(stack: Path, *args: str) -> dict[str, object]:

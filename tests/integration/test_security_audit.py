@@ -10,12 +10,12 @@ import pytest
 from tests.checks.tlskit import make_ca, make_leaf
 from tests.integration.sandbox_cluster import Cluster, require_tools
 
-from unideploy.checks.audit import AuditOptions, audit
-from unideploy.checks.audit_fetch import fetch_audit_objects
-from unideploy.checks.pss import Level
 from unideploy.cli.main import main
 from unideploy.exitcodes import ExitCode
 from unideploy.sandbox import Sandbox
+from unideploy.security.audit.fetch import fetch_audit_objects
+from unideploy.security.audit.rules import AuditOptions, audit
+from unideploy.security.manifests.pss import Level
 
 pytestmark = pytest.mark.cluster
 

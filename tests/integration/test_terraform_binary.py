@@ -22,7 +22,7 @@ from tests.integration.terraform_support import (
 )
 
 from unideploy.engines import process
-from unideploy.engines.terraform import (
+from unideploy.engines.terraform.contract import (
     TerraformEngine,
     TerraformInterrupted,
     terraform_engine,
@@ -84,7 +84,7 @@ def test_binary_engine_cancel_stops_apply_gracefully(
 CHILD = """
 import signal, sys
 from pathlib import Path
-from unideploy.engines.terraform import TerraformWorkspace, terraform_engine
+from unideploy.engines.terraform.contract import TerraformWorkspace, terraform_engine
 
 signal.signal(signal.SIGINT, signal.default_int_handler)
 engine = terraform_engine("terraform")

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from tests.integration.terraform_support import FIXTURES, MODULES, state_document, workspace
 
-from unideploy.engines.terraform import (
+from unideploy.engines.terraform.config import CliConfig
+from unideploy.engines.terraform.contract import (
     REDACTED,
     TerraformEngine,
     module_workspace,
     terraform_engine,
 )
-from unideploy.engines.terraform_config import CliConfig
-from unideploy.engines.terraform_libtf import LibTerraformEngine
+from unideploy.engines.terraform.libtf import LibTerraformEngine
 from unideploy.errors import EngineError
 
 EXPECTED_OUTPUTS: dict[str, dict[str, Any]] = {

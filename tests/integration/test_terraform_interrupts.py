@@ -20,7 +20,7 @@ from tests.integration.terraform_support import (
 )
 
 from unideploy.engines import process
-from unideploy.engines.terraform import (
+from unideploy.engines.terraform.contract import (
     StateLockedError,
     TerraformEngine,
     TerraformInterrupted,
@@ -116,7 +116,7 @@ CTRL_C_CHILD = """
 import signal
 import sys
 from pathlib import Path
-from unideploy.engines.terraform import TerraformWorkspace, terraform_engine
+from unideploy.engines.terraform.contract import TerraformWorkspace, terraform_engine
 
 # As in a terminal session (a background job may have inherited SIGINT ignored).
 signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -168,7 +168,7 @@ def test_ctrl_c_to_the_whole_process_group_stops_apply_once_and_cleanly(
 
 SIGNAL_CHILD = """
 import os, signal, sys, threading, time
-from unideploy.engines.terraform import terraform_engine
+from unideploy.engines.terraform.contract import terraform_engine
 
 got = []
 if sys.argv[1] == "handler":  # like the runner: its own handler, installed before the engine

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.integration.terraform_support import workspace
 
-from unideploy.engines.terraform import terraform_engine
+from unideploy.engines.terraform.contract import terraform_engine
 
 MODULES = Path(__file__).resolve().parents[2] / "terraform" / "modules"
 

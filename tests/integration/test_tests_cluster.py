@@ -9,7 +9,7 @@ import pytest
 from tests.integration.sandbox_cluster import Cluster
 
 from unideploy.config.tests_model import KINDS, TestCase
-from unideploy.engines.kube import api_client
+from unideploy.engines.kube.client import api_client
 from unideploy.tests_runtime import TestEnv, run_case
 
 APP = """\

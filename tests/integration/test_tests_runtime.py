@@ -13,7 +13,7 @@ from tests.checks.tlskit import make_ca, make_leaf, server_context
 from tests.integration.http_targets import Target, http_target
 
 from unideploy.config.tests_model import KINDS, TestCase
-from unideploy.engines.kube import api_client
+from unideploy.engines.kube.client import api_client
 from unideploy.tests_runtime import TestEnv, run_case
 
 

@@ -17,9 +17,9 @@ from tests.checks.tlskit import (
     tls_server,
 )
 
-from unideploy.checks.certs import CertResult, Status, check_endpoints
-from unideploy.checks.certs_metrics import samples
-from unideploy.checks.endpoints import Endpoint
+from unideploy.security.certs.expiry import CertResult, Status, check_endpoints
+from unideploy.security.certs.metrics import samples
+from unideploy.security.endpoints import Endpoint
 
 pytestmark = pytest.mark.clock
 

@@ -23,10 +23,10 @@ from tests.checks.tlskit import (
     tls_server,
 )
 
-from unideploy.checks.endpoints import Endpoint
-from unideploy.checks.registry import Severity
-from unideploy.checks.tls import TlsOptions, TlsResult, check_tls
 from unideploy.engines.process import run
+from unideploy.security.endpoints import Endpoint
+from unideploy.security.manifests.registry import Severity
+from unideploy.security.tls.check import TlsOptions, TlsResult, check_tls
 
 pytestmark = [
     pytest.mark.clock,

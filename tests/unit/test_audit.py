@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from unideploy.audit import GENESIS, AuditLog, audit_listener
 from unideploy.execute.runner import Runner, RunOptions
 from unideploy.execute.step import Phase, Step
+from unideploy.records.audit import GENESIS, AuditLog, audit_listener
 
 pytestmark = pytest.mark.clock
 

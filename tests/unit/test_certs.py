@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from tests.checks.tlskit import make_ca, make_leaf
 
-from unideploy.checks.certs import (
+from unideploy.errors import ConfigError
+from unideploy.security.certs.expiry import (
     Status,
     Thresholds,
     check_certificate_resources,
     check_files,
     check_tls_secrets,
 )
-from unideploy.checks.certs_metrics import prometheus_text, samples
-from unideploy.errors import ConfigError
+from unideploy.security.certs.metrics import prometheus_text, samples
 
 pytestmark = pytest.mark.clock
 

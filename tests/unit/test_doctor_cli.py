@@ -9,7 +9,7 @@ import pytest
 
 from unideploy.cli import main as cli_main
 from unideploy.config.stack import Stack
-from unideploy.gitops.doctor import Finding
+from unideploy.doctor.diagnose import Finding
 
 pytestmark = pytest.mark.clock
 

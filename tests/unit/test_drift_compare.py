@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from unideploy.drift.compare import MISSING, compare, quantity, same_scalar
+from unideploy.drift.ignore import IgnoreRule, load_rules
+from unideploy.drift.model import ObjectDrift
+from unideploy.drift.owners import owned_by, owners
 from unideploy.errors import ConfigError
-from unideploy.gitops.compare import MISSING, compare, quantity, same_scalar
-from unideploy.gitops.drift_model import ObjectDrift
-from unideploy.gitops.ignore import IgnoreRule, load_rules
-from unideploy.gitops.owners import owned_by, owners
 
 DEPLOYMENT: dict[str, Any] = {
     "apiVersion": "apps/v1",

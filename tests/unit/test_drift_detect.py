@@ -10,7 +10,7 @@ from typing import Any
 from tests.unit.test_gitops_sources import FakeHelm
 
 from unideploy.config.load import load_stack
-from unideploy.gitops.drift import DriftOptions, detect
+from unideploy.drift.detect import DriftOptions, detect
 
 STACK = """\
 apiVersion: unideploy.io/v1

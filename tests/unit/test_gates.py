@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from unideploy.audit import AuditLog
 from unideploy.config.load import load_stack
 from unideploy.config.stack import Stack
 from unideploy.errors import ConfigError, GateError
 from unideploy.execute.result import RunResult, StackRevision, Status
-from unideploy.gates import APPROVER_VARIABLE, check_gates, summarize_plan
-from unideploy.history import History
+from unideploy.gates.approval import APPROVER_VARIABLE, check_gates, summarize_plan
 from unideploy.plan.build import build_plan
+from unideploy.records.audit import AuditLog
+from unideploy.records.history import History
 
 pytestmark = pytest.mark.clock
 

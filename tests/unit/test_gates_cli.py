@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from unideploy.audit import AuditLog
-from unideploy.history import History
+from unideploy.records.audit import AuditLog
+from unideploy.records.history import History
 
 UNIDEPLOY = str(Path(sys.executable).parent / "unideploy")
 

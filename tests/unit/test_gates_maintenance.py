@@ -6,7 +6,7 @@ import pytest
 
 from unideploy.execute.result import Status
 from unideploy.execute.step import Outcome
-from unideploy.gates_maintenance import (
+from unideploy.gates.maintenance import (
     is_maintenance,
     maintenance_flags,
     readiness_outcome,

@@ -12,9 +12,9 @@ from tests.fixtures.crds.schemas import core_errors, crd_errors
 from unideploy.config.load import load_stack
 from unideploy.config.stack import Stack
 from unideploy.errors import ConfigError
-from unideploy.gitops.desired import desired_state
 from unideploy.gitops.files import read_tree
 from unideploy.gitops.render import RenderRequest, render
+from unideploy.service.desired import desired_state
 
 REPO = Path(__file__).resolve().parents[2]
 REPO_URL = "https://git.example.test/platform/homelab.git"

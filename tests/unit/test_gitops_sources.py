@@ -12,7 +12,7 @@ import yaml
 from tests.fixtures.crds.schemas import crd_errors
 
 from unideploy.config.load import load_stack
-from unideploy.engines.helm import ReleaseSpec, Rendered, Revision
+from unideploy.engines.helm.contract import ReleaseSpec, Rendered, Revision
 from unideploy.errors import ConfigError
 from unideploy.gitops.render import RenderRequest, render
 

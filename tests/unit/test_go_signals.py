@@ -22,7 +22,7 @@ print("kept" if got == [signal.SIGINT] else "lost")
 
 
 @pytest.mark.parametrize(
-    "module", ["unideploy.engines.terraform_libtf", "unideploy.engines.helm_lib"]
+    "module", ["unideploy.engines.terraform.libtf", "unideploy.engines.helm.lib"]
 )
 def test_engine_library_loaded_in_a_thread_keeps_sigint(module: str) -> None:
     done = subprocess.run(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import helm_python as hp
 import pytest
 
-from unideploy.engines.helm import ReleaseSpec
-from unideploy.engines.helm_errors import (
+from unideploy.engines.helm.contract import ReleaseSpec
+from unideploy.engines.helm.errors import (
     engine_error,
     redact,
     secret_object_strings,

@@ -10,11 +10,11 @@ import helm_python as hp
 import pytest
 from ruamel.yaml import YAML
 
-from unideploy.checks.objects import K8sObject
-from unideploy.checks.registry import Severity, run_checks
-from unideploy.engines.helm import ReleaseSpec, Rendered
-from unideploy.engines.helm_charts import ChartCache
-from unideploy.engines.helm_sdk import SdkHelm
+from unideploy.engines.helm.charts import ChartCache
+from unideploy.engines.helm.contract import ReleaseSpec, Rendered
+from unideploy.engines.helm.sdk import SdkHelm
+from unideploy.security.manifests.objects import K8sObject
+from unideploy.security.manifests.registry import Severity, run_checks
 
 ROOT = Path(__file__).resolve().parents[2]
 ENVIRONMENTS = ("development", "staging", "production")

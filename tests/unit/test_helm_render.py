@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from unideploy.engines.helm import ReleaseSpec
-from unideploy.engines.helm_charts import ChartCache, directory_digest
-from unideploy.engines.helm_render import images, split_and_sort
-from unideploy.engines.helm_sdk import SdkHelm
+from unideploy.engines.helm.charts import ChartCache, directory_digest
+from unideploy.engines.helm.contract import ReleaseSpec
+from unideploy.engines.helm.render import images, split_and_sort
+from unideploy.engines.helm.sdk import SdkHelm
 from unideploy.errors import EngineError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "helm"

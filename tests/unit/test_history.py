@@ -11,7 +11,7 @@ from unideploy.errors import UnideployError
 from unideploy.execute.result import RunResult, StackRevision, Status
 from unideploy.execute.runner import Runner, RunOptions
 from unideploy.execute.step import Outcome, Phase, Step
-from unideploy.history import History, save_run, stack_revision
+from unideploy.records.history import History, save_run, stack_revision
 
 pytestmark = pytest.mark.clock
 

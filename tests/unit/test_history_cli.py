@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from unideploy.audit import AuditLog
 from unideploy.cli.history_cmd import audit_group, history_command
 from unideploy.cli.lock_cmd import lock_group
 from unideploy.errors import LockError, UnideployError
@@ -16,7 +15,8 @@ from unideploy.execute.lock import FileLock
 from unideploy.execute.result import StackRevision
 from unideploy.execute.runner import Runner, RunOptions
 from unideploy.execute.step import Phase, Step
-from unideploy.history import History
+from unideploy.records.audit import AuditLog
+from unideploy.records.history import History
 
 
 @pytest.fixture

@@ -8,19 +8,19 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from unideploy.checks.certs import CertResult
-from unideploy.checks.certs import Status as CertStatus
-from unideploy.checks.x509info import CertFacts
 from unideploy.execute.events import RunFinished, RunStarted
 from unideploy.execute.result import PhaseResult, RunResult, Status
-from unideploy.metrics import (
+from unideploy.observe.delivery import SampleTable, parse_text
+from unideploy.observe.metrics import (
     MetricsListener,
     PriorRuns,
     prior_runs,
     publish_run,
     run_samples,
 )
-from unideploy.metrics_delivery import SampleTable, parse_text
+from unideploy.security.certs.expiry import CertResult
+from unideploy.security.certs.expiry import Status as CertStatus
+from unideploy.security.x509info import CertFacts
 
 pytestmark = pytest.mark.clock
 

@@ -13,7 +13,7 @@ import pytest
 
 from unideploy.execute.events import RunFinished
 from unideploy.execute.result import PhaseResult, RunResult, StackRevision, Status, StepResult
-from unideploy.notify import NotifyListener, message, notify_run, post_json, shown_url
+from unideploy.observe.notify import NotifyListener, message, notify_run, post_json, shown_url
 
 pytestmark = pytest.mark.clock
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from unideploy.engines.kube import KubeReader, api_client, object_path
+from unideploy.engines.kube.client import KubeReader, api_client, object_path
 from unideploy.errors import EngineError
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from unideploy.checks.audit import AuditOptions, audit
-from unideploy.checks.objects import K8sObject
-from unideploy.checks.pss import Level
+from unideploy.security.audit.rules import AuditOptions, audit
+from unideploy.security.manifests.objects import K8sObject
+from unideploy.security.manifests.pss import Level
 
 RBAC = "rbac.authorization.k8s.io/v1"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from unideploy.checks.scan import scan
+from unideploy.security.manifests.scan import scan
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "security_scan.py"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from unideploy.checks.gate import static_gate
 from unideploy.errors import GateError
+from unideploy.security.manifests.gate import static_gate
 
 
 def deployment(privileged: bool) -> dict[str, object]:
@@ -53,7 +53,7 @@ def test_gate_passes_hardened_output_in_production() -> None:
 
 
 def test_release_objects_land_in_the_release_namespace() -> None:
-    from unideploy.checks.gate import release_objects
+    from unideploy.security.manifests.gate import release_objects
 
     role = {
         "apiVersion": "rbac.authorization.k8s.io/v1",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from unideploy.checks.objects import ObjectRef
-from unideploy.checks.policy import evaluate, policy_for
-from unideploy.checks.pss import Level
-from unideploy.checks.registry import Finding, Severity
 from unideploy.errors import ConfigError, GateError
+from unideploy.security.manifests.objects import ObjectRef
+from unideploy.security.manifests.policy import evaluate, policy_for
+from unideploy.security.manifests.pss import Level
+from unideploy.security.manifests.registry import Finding, Severity
 
 
 def finding(check_id: str, severity: Severity, *, exempted: bool = False) -> Finding:

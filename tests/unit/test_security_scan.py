@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from unideploy.checks.registry import check_by_id
-from unideploy.checks.scan import scan
+from unideploy.security.manifests.registry import check_by_id
+from unideploy.security.manifests.scan import scan
 
 PRIVILEGED_POD = """\
 apiVersion: v1
@@ -195,6 +195,6 @@ def test_duplicate_keys_are_refused_not_silently_merged(tmp_path: Path) -> None:
 def test_network_policy_selector_matching(
     selector: dict[str, object], labels: dict[str, str], expected: bool
 ) -> None:
-    from unideploy.checks.k8s.ud_k8s_023_network_policy import selects
+    from unideploy.security.manifests.k8s.ud_k8s_023_network_policy import selects
 
     assert selects(selector, labels) is expected

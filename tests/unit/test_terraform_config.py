@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from unideploy.engines.terraform import TerraformWorkspace, module_workspace
-from unideploy.engines.terraform_config import (
+from unideploy.engines.terraform.config import (
     CliConfig,
     init_cache_key,
     init_is_current,
@@ -19,6 +18,7 @@ from unideploy.engines.terraform_config import (
     write_cli_config,
     write_var_file,
 )
+from unideploy.engines.terraform.contract import TerraformWorkspace, module_workspace
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 import threading
 import time
 
-from unideploy.engines.terraform_core import Collector, Interrupter
+from unideploy.engines.terraform.core import Collector, Interrupter
 
 
 def test_collector_separates_json_events_from_plain_text_and_notices_interrupts() -> None:

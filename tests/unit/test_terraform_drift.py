@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from unideploy.engines.terraform import TerraformWorkspace
-from unideploy.engines.terraform_parse import summarize_plan
+from unideploy.engines.terraform.contract import TerraformWorkspace
+from unideploy.engines.terraform.parse import summarize_plan
 
 WS = TerraformWorkspace("net", "development", Path("/m"), Path("/s"))
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from unideploy.engines import process
-from unideploy.engines.terraform import TerraformWorkspace
-from unideploy.engines.terraform_lock import (
+from unideploy.engines.terraform.contract import TerraformWorkspace
+from unideploy.engines.terraform.lock import (
     holder_pid,
     local_lock,
     lock_info_path,

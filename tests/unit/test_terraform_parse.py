@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from unideploy.engines.terraform import (
+from unideploy.engines.terraform.contract import (
     REDACTED,
     OutputValue,
     StateLock,
     StateLockedError,
     TerraformWorkspace,
 )
-from unideploy.engines.terraform_parse import (
+from unideploy.engines.terraform.parse import (
     UNKNOWN,
     apply_counts,
     diagnostics,

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from tests.checks.tlskit import make_ca, make_leaf
 
-from unideploy.checks.endpoints import Endpoint, parse_endpoint
-from unideploy.checks.registry import Severity
-from unideploy.checks.tls import TlsOptions, judge_certificate, judge_protocols
-from unideploy.checks.trust import chain_trust, hostname_matches
 from unideploy.errors import ConfigError
+from unideploy.security.endpoints import Endpoint, parse_endpoint
+from unideploy.security.manifests.registry import Severity
+from unideploy.security.tls.check import TlsOptions, judge_certificate, judge_protocols
+from unideploy.security.tls.trust import chain_trust, hostname_matches
 
 pytestmark = pytest.mark.clock
 
@@ -120,7 +120,7 @@ def test_chain_trust_is_independent_of_expiry_and_name(pki: Path) -> None:
 
 
 def test_endpoints_discovered_from_ingresses_and_load_balancers() -> None:
-    from unideploy.checks.endpoints import endpoints_from_objects
+    from unideploy.security.endpoints import endpoints_from_objects
 
     objects = [
         {

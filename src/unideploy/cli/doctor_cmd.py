@@ -6,9 +6,9 @@ import click
 from rich.markup import escape
 
 from unideploy.cli.common import console, emit_json, environment_option, globals_of, output_option
+from unideploy.doctor.diagnose import examine
 from unideploy.errors import UnideployError
 from unideploy.exitcodes import ExitCode
-from unideploy.gitops.doctor import examine
 
 
 @click.command("doctor")

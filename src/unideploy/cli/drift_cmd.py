@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from unideploy.cli.common import console, emit_json, environment_option, globals_of, output_option
+from unideploy.drift.detect import DriftOptions, detect
+from unideploy.drift.model import DriftReport
+from unideploy.drift.remediate import Repair, remediate
 from unideploy.exitcodes import ExitCode
-from unideploy.gitops.drift import DriftOptions, detect
-from unideploy.gitops.drift_model import DriftReport
-from unideploy.gitops.remediate import Repair, remediate
 
 MARKS = {"drifted": "~", "missing": "+", "extra": "-"}
 
@@ -81,7 +81,7 @@ def drift_command(
     report = detect(stack, options)
     repairs: list[Repair] = []
     if repair and report.objects:
-        from unideploy.engines.kube import api_client
+        from unideploy.engines.kube.client import api_client
 
         context = stack.environment(environment).cluster.context
         repairs = remediate(

@@ -134,7 +134,7 @@ def status_command(ctx: click.Context, environment: str, output: str) -> int:
 
     Exit 0 when everything found is synced and healthy, 1 otherwise (or nothing is found).
     """
-    from unideploy.engines.kube import api_client
+    from unideploy.engines.kube.client import api_client
     from unideploy.gitops.status import gitops_status
 
     stack = globals_of(ctx).stack()

@@ -50,7 +50,7 @@ def health_command(
       unideploy health -e production
       unideploy health -e staging --output json
     """
-    from unideploy.engines.kube import api_client
+    from unideploy.engines.kube.client import api_client
     from unideploy.tests_runtime.health import SYSTEM_NAMESPACES, check_health
 
     stack = globals_of(ctx).stack()

@@ -11,13 +11,13 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from unideploy.audit import AuditLog
 from unideploy.cli.common import console, emit_json, environment_option, output_option
 from unideploy.cli.lock_cmd import state_dir_of
 from unideploy.errors import UnideployError
 from unideploy.execute.result import RunResult
 from unideploy.exitcodes import ExitCode
-from unideploy.history import History
+from unideploy.records.audit import AuditLog
+from unideploy.records.history import History
 
 STATE_DIR_OPTION = click.option(
     "--state-dir",

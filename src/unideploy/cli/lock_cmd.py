@@ -11,11 +11,11 @@ from typing import Any
 
 import click
 
-from unideploy.audit import AuditLog
 from unideploy.cli.common import console, emit_json, environment_option, globals_of, output_option
 from unideploy.execute.lock import LOCK_NAMESPACE, FileLock, force_release_file
 from unideploy.execute.result import local_user
 from unideploy.exitcodes import ExitCode
+from unideploy.records.audit import AuditLog
 
 
 def state_dir_of(ctx: click.Context, given: Path | None) -> Path:

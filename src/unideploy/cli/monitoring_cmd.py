@@ -1,6 +1,6 @@
 """`unideploy monitoring render`: write (or check) the alert rules and dashboard under monitoring/.
 
-Thin: the files come from unideploy.metrics_monitoring; this only picks the directory and reports.
+Thin: the files come from unideploy.observe.alerts; this only picks the directory and reports.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import click
 
 from unideploy.cli.common import console, emit_json, globals_of, output_option
 from unideploy.exitcodes import ExitCode
-from unideploy.metrics_monitoring import rendered, stale_files, write_files
+from unideploy.observe.alerts import rendered, stale_files, write_files
 
 
 @click.group("monitoring")

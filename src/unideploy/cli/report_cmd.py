@@ -12,7 +12,7 @@ import click
 from unideploy.cli.common import globals_of
 from unideploy.cli.test_cmd import emit_report
 from unideploy.errors import UnideployError
-from unideploy.history import History
+from unideploy.records.history import History
 from unideploy.report import FORMATS, build_report
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from unideploy.cli.common import console, emit_json, environment_option, globals_of, output_option
-from unideploy.engines.terraform import (
+from unideploy.engines.terraform.contract import (
     StateLock,
     TerraformWorkspace,
     module_workspace,

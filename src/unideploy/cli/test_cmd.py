@@ -82,7 +82,7 @@ def test_command(
     """
     from unideploy.execute.phases.tests import load_engines, tests_phase
     from unideploy.execute.runner import Runner, RunOptions
-    from unideploy.history import save_run, stack_revision
+    from unideploy.records.history import save_run, stack_revision
     from unideploy.service.deploy import DeployRequest, pipeline_context
 
     stack = globals_of(ctx).stack()

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from unideploy.engines.kube import CLUSTER_SCOPED
-from unideploy.gitops.desired import DesiredRelease, DesiredState
+from unideploy.drift.ignore import IgnoreRule
+from unideploy.engines.kube.client import CLUSTER_SCOPED
 from unideploy.gitops.files import Files
-from unideploy.gitops.ignore import IgnoreRule
 from unideploy.gitops.layout import (
     IN_CLUSTER,
     GitTarget,
@@ -21,6 +20,7 @@ from unideploy.gitops.layout import (
     labels,
     object_names,
 )
+from unideploy.service.desired import DesiredRelease, DesiredState
 
 API_VERSION = "argoproj.io/v1alpha1"
 NAMESPACE = "argocd"

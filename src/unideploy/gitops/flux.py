@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from unideploy.gitops.desired import DesiredRelease, DesiredState
+from unideploy.drift.ignore import IgnoreRule
 from unideploy.gitops.files import Files
-from unideploy.gitops.ignore import IgnoreRule
 from unideploy.gitops.layout import (
     GitTarget,
     chart_source,
@@ -19,6 +18,7 @@ from unideploy.gitops.layout import (
     needs_keys,
     object_names,
 )
+from unideploy.service.desired import DesiredRelease, DesiredState
 
 NAMESPACE = "flux-system"
 HELM_API = "helm.toolkit.fluxcd.io/v2"

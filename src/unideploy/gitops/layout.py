@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from unideploy.gitops.desired import DesiredRelease, DesiredState
+from unideploy.service.desired import DesiredRelease, DesiredState
 
 #: Labels on every generated GitOps object; `gitops status` finds ours by them.
 PART_OF = "app.kubernetes.io/part-of"

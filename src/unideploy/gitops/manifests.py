@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from unideploy.gitops.desired import DesiredState
 from unideploy.gitops.files import Files
+from unideploy.service.desired import DesiredState
 
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
 

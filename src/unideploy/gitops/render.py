@@ -13,19 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from unideploy.config.stack import Stack
-from unideploy.engines.helm import HelmEngine
+from unideploy.drift.ignore import load_rules
+from unideploy.engines.helm.contract import HelmEngine
 from unideploy.engines.process import run
 from unideploy.errors import ConfigError
 from unideploy.execute.result import new_run_id
 from unideploy.gitops.argocd import render_argocd
-from unideploy.gitops.desired import DesiredState, desired_state
 from unideploy.gitops.files import Files, write_tree
 from unideploy.gitops.flux import render_flux
 from unideploy.gitops.gitcommit import CommitResult, commit_directory, repo_root
-from unideploy.gitops.ignore import load_rules
 from unideploy.gitops.layout import GitTarget
 from unideploy.gitops.manifests import render_manifests
-from unideploy.history import stack_revision
+from unideploy.records.history import stack_revision
+from unideploy.service.desired import DesiredState, desired_state
 
 FLAVORS = ("argocd", "flux", "manifests")
 _SECRET_KEY = re.compile(

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unideploy.config.stack import Stack
-from unideploy.engines.kube_access import served_kinds
+from unideploy.drift.live import list_objects
+from unideploy.engines.kube.access import served_kinds
 from unideploy.gitops.flux import HELM_API, KUSTOMIZE_API, SOURCE_API
 from unideploy.gitops.layout import ENVIRONMENT_LABEL, PART_OF
-from unideploy.gitops.live import list_objects
 
 ARGO_API = "argoproj.io/v1alpha1"
 FLUX_KINDS = (

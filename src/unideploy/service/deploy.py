@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unideploy.audit import AuditLog, audit_listener
 from unideploy.config.layering import load_environment_values
 from unideploy.config.stack import Stack
 from unideploy.config.validate import validate_environment
@@ -24,12 +23,13 @@ from unideploy.execute.pipeline import build_phases, needs_cluster
 from unideploy.execute.result import RunResult, new_run_id
 from unideploy.execute.retry import RetryPolicy
 from unideploy.execute.runner import Runner, RunOptions
-from unideploy.gates import check_gates, summarize_plan
-from unideploy.gates_maintenance import maintenance_flags
-from unideploy.history import History, save_run, stack_revision
-from unideploy.metrics import MetricsListener, prior_runs
-from unideploy.notify import NotifyListener
+from unideploy.gates.approval import check_gates, summarize_plan
+from unideploy.gates.maintenance import maintenance_flags
+from unideploy.observe.metrics import MetricsListener, prior_runs
+from unideploy.observe.notify import NotifyListener
 from unideploy.plan.build import build_plan
+from unideploy.records.audit import AuditLog, audit_listener
+from unideploy.records.history import History, save_run, stack_revision
 
 LOG = logging.getLogger("unideploy.deploy")
 
@@ -88,19 +88,19 @@ def pipeline_context(stack: Stack, request: DeployRequest) -> PipelineContext:
     tf = stack.file.terraform
 
     def make_terraform() -> Any:
-        from unideploy.engines.terraform import terraform_engine
+        from unideploy.engines.terraform.contract import terraform_engine
 
         mirror = stack.resolve(tf.plugin_mirror) if tf.plugin_mirror else None
         binary = stack.resolve(tf.binary) if tf.binary else None
         return terraform_engine(tf.engine.value, plugin_mirror=mirror, binary=binary)
 
     def make_helm() -> Any:
-        from unideploy.engines.helm_sdk import SdkHelm
+        from unideploy.engines.helm.sdk import SdkHelm
 
         return SdkHelm(cluster.kubeconfig, cluster.context)
 
     def make_kube() -> Any:
-        from unideploy.engines.kube import api_client
+        from unideploy.engines.kube.client import api_client
 
         return api_client(cluster.kubeconfig, cluster.context)
 
@@ -207,7 +207,7 @@ def _lock_client(ctx: PipelineContext, request: DeployRequest) -> Any:
     """A kube client for the Lease when the cluster is reachable; None means a local file lock."""
     if request.dry_run or (ctx.cluster.kubeconfig is None and not needs_cluster(ctx, request.skip)):
         return None
-    from unideploy.engines.kube_access import server_version
+    from unideploy.engines.kube.access import server_version
 
     try:
         client = ctx.kube()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from unideploy.audit import AuditLog, audit_listener
 from unideploy.config.stack import Stack
 from unideploy.errors import GateError
 from unideploy.execute.events import Listener
@@ -17,7 +16,8 @@ from unideploy.execute.lock import environment_lock
 from unideploy.execute.phases.rollback import rollback_phases
 from unideploy.execute.result import RunResult, new_run_id
 from unideploy.execute.runner import Runner, RunOptions
-from unideploy.history import History, save_run, stack_revision
+from unideploy.records.audit import AuditLog, audit_listener
+from unideploy.records.history import History, save_run, stack_revision
 from unideploy.service.deploy import DeployRequest, pipeline_context
 
 

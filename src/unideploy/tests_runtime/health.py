@@ -95,8 +95,8 @@ def load_balancer_items(services: Sequence[dict[str, Any]]) -> list[Item]:
 
 
 def _certificates(client: Any) -> Area:
-    from unideploy.checks import certs as certs_lib
-    from unideploy.checks.audit_fetch import fetch_tls_sources
+    from unideploy.security.audit.fetch import fetch_tls_sources
+    from unideploy.security.certs import expiry as certs_lib
 
     secrets, resources = fetch_tls_sources(client)
     results = certs_lib.check_tls_secrets(secrets)

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from unideploy.config.tests_cases import K8sTest
-from unideploy.engines.readiness import Target, assess
+from unideploy.engines.kube.readiness import Target, assess
 from unideploy.tests_runtime.base import TestEnv, Verdict
 
 #: (apiVersion, kind, resource) of what the checks list.

@@ -1,4 +1,4 @@
-"""Security compliance tests: the security checks of `unideploy.checks` run as one test.
+"""Security compliance tests: the security checks of `unideploy.security` run as one test.
 
 Over the stack's rendered releases (the deploy gate's static checks), manifest files, or the live
 cluster (the audit); the environment's security policy decides what fails unless the case sets
@@ -11,10 +11,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from unideploy.checks.objects import K8sObject
-from unideploy.checks.policy import Policy, evaluate, policy_for
-from unideploy.checks.registry import Finding, Severity
 from unideploy.config.tests_cases import SecurityTest
+from unideploy.security.manifests.objects import K8sObject
+from unideploy.security.manifests.policy import Policy, evaluate, policy_for
+from unideploy.security.manifests.registry import Finding, Severity
 from unideploy.tests_runtime.base import TestEnv, Verdict
 
 MAX_FINDINGS_KEPT = 200
@@ -37,7 +37,7 @@ def _findings(
 ) -> tuple[list[Finding], int, list[str]]:
     """Findings, how many objects were checked, and inputs that could not be read."""
     if case.scope == "releases":
-        from unideploy.checks.scan import scan_objects
+        from unideploy.security.manifests.scan import scan_objects
 
         if env.render is None:
             raise RuntimeError("rendering releases is not available in this run")
@@ -45,13 +45,13 @@ def _findings(
         objects = [K8sObject(raw=dict(obj), path=source) for source, obj in manifests if obj]
         return list(scan_objects(objects)), len(objects), []
     if case.scope == "manifests":
-        from unideploy.checks.scan import scan
+        from unideploy.security.manifests.scan import scan
 
         result = scan([env.path(p) for p in case.paths])
         return list(result.findings), result.objects, [str(e) for e in result.errors]
-    from unideploy.checks.audit import AuditOptions, audit
-    from unideploy.checks.audit_fetch import fetch_audit_objects
-    from unideploy.checks.policy import NETWORK_POLICY_CHECK
+    from unideploy.security.audit.fetch import fetch_audit_objects
+    from unideploy.security.audit.rules import AuditOptions, audit
+    from unideploy.security.manifests.policy import NETWORK_POLICY_CHECK
 
     live = fetch_audit_objects(env.client())
     options = AuditOptions(NETWORK_POLICY_CHECK in policy.always_block, policy.pod_security)

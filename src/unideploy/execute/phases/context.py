@@ -15,8 +15,8 @@ from typing import Any
 
 from unideploy.config.layering import EnvironmentValues
 from unideploy.config.stack import Stack
-from unideploy.engines.helm import HelmEngine
-from unideploy.engines.terraform import TerraformEngine, TerraformWorkspace
+from unideploy.engines.helm.contract import HelmEngine
+from unideploy.engines.terraform.contract import TerraformEngine, TerraformWorkspace
 from unideploy.plan.build import Plan
 
 

@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from unideploy.engines.kube import KubeReader
-from unideploy.engines.kube_apply import delete_object, server_side_apply
-from unideploy.engines.readiness import wait_ready
+from unideploy.engines.kube.apply import delete_object, server_side_apply
+from unideploy.engines.kube.client import KubeReader
+from unideploy.engines.kube.readiness import wait_ready
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.phases.helm_release import render_release
 from unideploy.execute.result import Status

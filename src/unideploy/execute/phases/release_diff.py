@@ -11,9 +11,9 @@ from typing import Any
 from unideploy.config.model import Release
 from unideploy.diffs.normalize import object_key
 from unideploy.diffs.unified import ObjectDiff, ReleaseDiff, compare
-from unideploy.engines.helm import Rendered
-from unideploy.engines.kube import CLUSTER_SCOPED, KubeReader
-from unideploy.engines.kube_apply import server_side_apply
+from unideploy.engines.helm.contract import Rendered
+from unideploy.engines.kube.apply import server_side_apply
+from unideploy.engines.kube.client import CLUSTER_SCOPED, KubeReader
 from unideploy.errors import EngineError
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from unideploy.config.model import Release
-from unideploy.engines.helm import Revision
+from unideploy.engines.helm.contract import Revision
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.phases.helm import release_step_ids
 from unideploy.execute.result import RunResult, Status

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from unideploy.checks.audit import AuditOptions, audit
-from unideploy.checks.audit_fetch import fetch_audit_objects
-from unideploy.checks.gate import release_objects, static_gate
-from unideploy.checks.policy import Policy, evaluate, policy_for
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.phases.helm_release import render_release
 from unideploy.execute.result import Status
 from unideploy.execute.step import Outcome, Phase, Step, StepContext
+from unideploy.security.audit.fetch import fetch_audit_objects
+from unideploy.security.audit.rules import AuditOptions, audit
+from unideploy.security.manifests.gate import release_objects, static_gate
+from unideploy.security.manifests.policy import Policy, evaluate, policy_for
 
 STATIC_PHASE = "security:static"
 LIVE_PHASE = "security"

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from unideploy.config.model import Release
-from unideploy.engines.helm import ReleaseSpec
+from unideploy.engines.helm.contract import ReleaseSpec
 from unideploy.execute.phases.context import PipelineContext
 
 

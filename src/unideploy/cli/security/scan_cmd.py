@@ -1,0 +1,218 @@
+"""`unideploy security`: manifest scan, TLS configuration and certificate expiry, on demand.
+
+Thin: parse options, call `unideploy.security`, render text, JSON, SARIF or Prometheus text, and
+exit 1 when something reaches the threshold. The deploy pipeline calls the same library itself.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from unideploy.cli.common import console, emit_json, globals_of
+from unideploy.errors import ConfigError
+from unideploy.exitcodes import ExitCode
+from unideploy.security import render
+from unideploy.security.manifests.policy import Policy, evaluate, policy_for
+from unideploy.security.manifests.registry import Severity, all_checks, check_by_id
+from unideploy.security.manifests.scan import MAX_FILE_BYTES, scan
+from unideploy.security.sarif import to_sarif
+from unideploy.service.render import render_stack, write_rendered
+
+SEVERITIES = [s.value for s in Severity] + ["none"]
+
+
+def _fail_on(text: str | None) -> Severity | None:
+    return None if text in (None, "none") else Severity.parse(str(text), what="--fail-on")
+
+
+def environment_policy(ctx: click.Context, environment: str) -> tuple[Policy, str]:
+    """ENV's policy and where it came from.
+
+    Built-in defaults, then the values' `global.security`, then stack.yaml's `security.<ENV>`
+    block; the built-in defaults alone when no stack file is in reach.
+    """
+    from unideploy.config.layering import load_environment_values
+    from unideploy.config.load import find_stack_file
+
+    given = globals_of(ctx).stack_path
+    try:
+        find_stack_file(given)
+    except ConfigError:
+        if given is not None:
+            raise
+        return policy_for(environment), "built-in defaults (no stack.yaml here)"
+    stack = globals_of(ctx).stack()
+    values = load_environment_values(stack, environment).global_values.get("security") or {}
+    overrides = (stack.file.security or {}).get(environment) or {}
+    if not isinstance(values, dict) or not isinstance(overrides, dict):
+        raise ConfigError(
+            f"security settings of {environment} must be mappings",
+            hint="global.security in the values, security.<env> in stack.yaml",
+        )
+    return policy_for(environment, values, overrides), stack.shown(stack.path)
+
+
+def _needs_stack(what: str) -> ConfigError:
+    """The hook for `-e ENV`: stack rendering is not wired into these commands yet."""
+    return ConfigError(
+        f"{what} -e ENV needs the stack's rendered manifests and endpoints, not available here yet",
+        hint="pass --manifests DIR (e.g. `helm template` output) or --endpoint HOST:PORT instead",
+    )
+
+
+@click.group("security")
+def security_group() -> None:
+    """Check manifests, TLS endpoints and certificates; exit 1 when a finding reaches the threshold.
+
+    \b
+      unideploy security scan --manifests rendered/ --fail-on medium
+      unideploy security tls --endpoint grafana.lab:443 --profile modern
+      unideploy security certs --endpoint grafana.lab:443 --file ca.pem
+      unideploy security audit --kubeconfig ~/.kube/config -e production
+    Exempt an object from a check with the annotations unideploy.io/exempt: "UD-K8S-001,…" and
+    unideploy.io/exempt-reason: "why"; exemptions without a reason are ignored.
+    """
+
+
+@security_group.command("scan")
+@click.option(
+    "--manifests",
+    "-m",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="YAML file or directory (recursive, *.yaml/*.yml, multi-document). Repeatable.",
+)
+@click.option(
+    "-e",
+    "--environment",
+    metavar="ENV",
+    help="Apply ENV's policy (development reports, staging fails on high, production on "
+    "medium and enforces PSS restricted). Scanning ENV's rendered stack without --manifests "
+    "is not wired in yet: render with `helm template` and pass the output.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default=None,
+    help="Exit 1 when a finding is this severe or worse [default: high, or ENV's policy].",
+)
+@click.option("--check", "only", multiple=True, metavar="ID", help="Run only these checks.")
+@click.option("--skip", multiple=True, metavar="ID", help="Do not run these checks.")
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(min=1),
+    default=MAX_FILE_BYTES // 2**20,
+    show_default=True,
+    metavar="MiB",
+    help="Larger files are reported, not read.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="sarif is SARIF 2.1.0 for code-scanning UIs.",
+)
+@click.pass_context
+def scan_command(
+    ctx: click.Context,
+    manifests: tuple[Path, ...],
+    environment: str | None,
+    fail_on: str | None,
+    only: tuple[str, ...],
+    skip: tuple[str, ...],
+    max_file_size: int,
+    output: str,
+) -> None:
+    """Scan Kubernetes manifests with every UD-K8S check (list them: `security checks`).
+
+    Unreadable files, documents that are not Kubernetes objects and misspelt kinds are reported one
+    by one and also make the exit code 1; custom resources are listed as skipped.
+    """
+    if not manifests and not environment:
+        raise ConfigError(
+            "nothing to scan", hint="pass --manifests PATH (a file or a directory), or -e ENV"
+        )
+    with tempfile.TemporaryDirectory(prefix="unideploy-scan-") as rendered_dir:
+        if not manifests:
+            # -e ENV alone: the stack's releases rendered as a deploy would apply them.
+            releases = render_stack(globals_of(ctx).stack(), str(environment))
+            manifests = tuple(write_rendered(releases, Path(rendered_dir)))
+        _scan(ctx, manifests, environment, fail_on, only, skip, max_file_size, output)
+
+
+def _scan(
+    ctx: click.Context,
+    manifests: tuple[Path, ...],
+    environment: str | None,
+    fail_on: str | None,
+    only: tuple[str, ...],
+    skip: tuple[str, ...],
+    max_file_size: int,
+    output: str,
+) -> None:
+    chosen = [check_by_id(i) for i in only] if only else list(all_checks())
+    skipped = {check_by_id(i).id for i in skip}
+    chosen = [c for c in chosen if c.id not in skipped]
+    result = scan(list(manifests), checks=chosen, max_bytes=max_file_size * 2**20)
+    policy, origin = (
+        environment_policy(ctx, environment)
+        if environment
+        else (Policy("", Severity.HIGH, None), "")
+    )
+    if fail_on is not None:
+        policy = replace(policy, fail_on=_fail_on(fail_on))
+    result = replace(result, findings=policy.exempt(result.findings))
+    verdict = evaluate(result.findings, policy)
+    if output == "json":
+        emit_json({**result.to_json(), "verdict": {**verdict.to_json(), "policy_from": origin}})
+    elif output == "sarif":
+        sys.stdout.write(json.dumps(to_sarif(result, chosen, base=Path.cwd()), indent=2) + "\n")
+    else:
+        out = console()
+        render.scan_text(out, result)
+        if origin:
+            out.print(f"policy of {environment} from {origin}")
+        out.print(verdict.summary())
+    ctx.exit(ExitCode.FAILED if result.errors or not verdict.passed else ExitCode.OK)
+
+
+@security_group.command("checks")
+@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text")
+def checks_command(output: str) -> None:
+    """List every manifest check: ID, severity, title, rationale and checkov/kubescape IDs."""
+    checks = all_checks()
+    if output == "json":
+        emit_json(
+            [
+                {
+                    "id": c.id,
+                    "severity": c.severity.value,
+                    "title": c.title,
+                    "rationale": c.rationale,
+                    "references": list(c.references),
+                }
+                for c in checks
+            ]
+        )
+    else:
+        render.checks_text(console(), checks)
+
+
+def _register() -> None:
+    from unideploy.cli.security.audit_cmd import audit_command
+    from unideploy.cli.security.tls_cmd import certs_command, tls_command
+
+    for command in (tls_command, certs_command, audit_command):
+        security_group.add_command(command)
+
+
+_register()

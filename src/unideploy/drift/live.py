@@ -1,0 +1,76 @@
+"""The live side of drift: list objects per kind and namespace, JSON-patch and delete them.
+
+Thin REST calls through engines/kube_rest.py (raw JSON, no model classes); every failure is an
+EngineError. One LIST per (kind, namespace), never one GET
+per object: that is what keeps a drift check of thousands of objects within seconds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubernetes.client import ApiClient
+
+from unideploy.engines.kube.client import CLUSTER_SCOPED, object_path, plural
+from unideploy.engines.kube.rest import call
+from unideploy.errors import EngineError
+
+
+def collection_path(api_version: str, kind: str, namespace: str | None) -> str:
+    """`/apis/apps/v1/namespaces/ns/deployments` (or cluster-wide without a namespace)."""
+    base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+    scope = "" if kind in CLUSTER_SCOPED or not namespace else f"/namespaces/{namespace}"
+    return f"{base}{scope}/{plural(kind)}"
+
+
+def list_objects(
+    api: ApiClient,
+    api_version: str,
+    kind: str,
+    namespace: str | None,
+    *,
+    label_selector: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every object of one kind in one namespace, or in all ([] when the kind is not served)."""
+    query = [("labelSelector", label_selector)] if label_selector else None
+    path = collection_path(api_version, kind, namespace)
+    status, decoded, message = call(api, "GET", path, query=query)
+    if status == 404:
+        return []
+    if status >= 400:
+        raise EngineError(
+            f"listing {kind} in {namespace or 'the cluster'} failed: HTTP {status} {message}",
+            hint="drift needs list on every kind the releases render",
+            retryable=status >= 500 or status == 429,
+        )
+    items: list[dict[str, Any]] = (decoded or {}).get("items") or []
+    for item in items:
+        item.setdefault("apiVersion", api_version)
+        item.setdefault("kind", kind)
+    return items
+
+
+def json_patch(
+    api: ApiClient, obj: dict[str, Any], operations: list[dict[str, Any]]
+) -> tuple[bool, str]:
+    """Apply an RFC 6902 patch to `obj`; (False, why) when the server refuses it."""
+    meta = obj.get("metadata") or {}
+    path = object_path(obj["apiVersion"], obj["kind"], meta.get("namespace"), meta["name"])
+    status, _, message = call(
+        api,
+        "PATCH",
+        path,
+        query=[("fieldManager", "unideploy")],
+        body=operations,
+        content_type="application/json-patch+json",
+    )
+    return status < 400, "" if status < 400 else f"HTTP {status} {message}"
+
+
+def delete_object(api: ApiClient, obj: dict[str, Any]) -> tuple[bool, str]:
+    """Delete `obj` (background propagation); a 404 counts as done."""
+    meta = obj.get("metadata") or {}
+    path = object_path(obj["apiVersion"], obj["kind"], meta.get("namespace"), meta["name"])
+    body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
+    status, _, message = call(api, "DELETE", path, body=body, content_type="application/json")
+    return status < 400 or status == 404, "" if status < 400 else f"HTTP {status} {message}"

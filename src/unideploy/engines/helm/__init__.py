@@ -1,0 +1,1 @@
+"""The Helm engine: its contract (`contract`), the SDK-backed implementation (`sdk`), helpers."""

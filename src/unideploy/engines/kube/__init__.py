@@ -1,0 +1,1 @@
+"""The Kubernetes engine: client, raw REST calls, access reviews, server-side apply, readiness."""

@@ -1,0 +1,88 @@
+"""Server-side apply against the API server, for real or as a dry run (`dryRun=All`).
+
+A dry-run apply returns the object as the server would store it — defaulted, merged with what other
+managers own — which is what a diff must compare with the live object to show no defaulting noise.
+Takes plain dicts; every failure is an EngineError (conflicts named, connection trouble retryable).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from kubernetes.client import ApiClient
+
+from unideploy.engines.kube.client import object_path
+from unideploy.engines.kube.rest import call
+from unideploy.errors import EngineError
+
+FIELD_MANAGER = "unideploy"
+REQUEST_TIMEOUT_S = 15.0
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    """What the server answered: the resulting object, or why it refused."""
+
+    obj: dict[str, Any] | None
+    status: int
+    reason: str = ""
+
+    @property
+    def conflict(self) -> bool:
+        """True when another field manager owns fields we set (HTTP 409)."""
+        return self.status == 409
+
+
+def server_side_apply(
+    api: ApiClient,
+    manifest: dict[str, Any],
+    *,
+    namespace: str | None,
+    dry_run: bool,
+    force: bool = False,
+    field_manager: str = FIELD_MANAGER,
+) -> ApplyOutcome:
+    """PATCH the object with an apply patch; 404 (no namespace/CRD) and 409 come back as values."""
+    meta = manifest.get("metadata", {})
+    path = object_path(manifest["apiVersion"], manifest["kind"], namespace, meta["name"])
+    query: list[tuple[str, str]] = [("fieldManager", field_manager)]
+    if dry_run:
+        query.append(("dryRun", "All"))
+    if force:
+        query.append(("force", "true"))
+    body = dict(manifest)
+    if namespace and "namespace" not in meta:
+        body["metadata"] = {**meta, "namespace": namespace}
+    status, decoded, reason = call(
+        api,
+        "PATCH",
+        path,
+        query=query,
+        body=json.dumps(body),
+        content_type="application/apply-patch+yaml",
+        timeout=REQUEST_TIMEOUT_S,
+    )
+    if status >= 400:
+        if status in (404, 409, 422):
+            return ApplyOutcome(None, status, reason)
+        raise EngineError(
+            f"apply of {manifest['kind']} {meta['name']} refused: HTTP {status} {reason}",
+            retryable=status >= 500 or status == 429,
+        )
+    return ApplyOutcome(decoded if isinstance(decoded, dict) else None, status)
+
+
+def delete_object(
+    api: ApiClient, api_version: str, kind: str, namespace: str | None, name: str
+) -> bool:
+    """DELETE the object (foreground); False when it was already gone."""
+    path = object_path(api_version, kind, namespace, name)
+    query = [("propagationPolicy", "Foreground")]
+    status, _, reason = call(api, "DELETE", path, query=query, timeout=REQUEST_TIMEOUT_S)
+    if status == 404:
+        return False
+    if status >= 400:
+        raise EngineError(f"delete of {kind} {name} refused: HTTP {status} {reason}")
+    return True

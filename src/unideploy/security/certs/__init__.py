@@ -1,0 +1,1 @@
+"""Certificate expiry: files, endpoints, TLS Secrets, cert-manager Certificates, their metrics."""

@@ -1,0 +1,27 @@
+"""UD-K8S-032 roles that exec or attach into pods (kubescape C-0002)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from unideploy.security.manifests.helpers import risky_grants
+from unideploy.security.manifests.objects import RBAC_ROLE_KINDS, K8sObject
+from unideploy.security.manifests.registry import Check, Finding, Severity
+
+VERBS = set(["create", "get"])
+RESOURCES = ["pods/exec", "pods/attach"]
+
+CHECK = Check(
+    id="UD-K8S-032",
+    severity=Severity.HIGH,
+    title="Roles should not exec or attach into pods",
+    rationale="Whoever holds this right gets a shell in any pod, with that pod's tokens and data.",
+    references=("C-0002",),
+    applies_to=RBAC_ROLE_KINDS,
+)
+
+
+@CHECK.objects
+def risky(obj: K8sObject) -> Iterator[Finding]:
+    for message in risky_grants(obj, VERBS, RESOURCES):
+        yield CHECK.finding(obj, message)
