@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from unideploy.engines.terraform.contract import StateLock, TerraformEngine, TerraformWorkspace
+from unideploy.engines.terraform.contract import TerraformEngine
+from unideploy.engines.terraform.model import StateLock, TerraformWorkspace
 
 REPO = Path(__file__).resolve().parents[2]
 MODULES = REPO / "terraform" / "modules"

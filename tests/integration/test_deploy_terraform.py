@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from unideploy.engines.terraform.contract import TerraformWorkspace, terraform_engine
+from unideploy.engines.terraform.contract import terraform_engine
+from unideploy.engines.terraform.model import TerraformWorkspace
 from unideploy.execute.lock import FileLock
 from unideploy.records.audit import AuditLog
 from unideploy.records.history import History

@@ -22,7 +22,8 @@ from tests.integration.sandbox_cluster import Cluster
 from unideploy.cli.lock_cmd import lock_group
 from unideploy.errors import LockError
 from unideploy.execute.lease import LeaseLock, api_client
-from unideploy.execute.lock import environment_lock, holder_identity
+from unideploy.execute.lock import environment_lock
+from unideploy.execute.lockbase import holder_identity
 from unideploy.execute.runner import Runner, RunOptions
 from unideploy.execute.step import Phase, Step
 from unideploy.records.audit import AuditLog

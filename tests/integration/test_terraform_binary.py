@@ -22,11 +22,8 @@ from tests.integration.terraform_support import (
 )
 
 from unideploy.engines import process
-from unideploy.engines.terraform.contract import (
-    TerraformEngine,
-    TerraformInterrupted,
-    terraform_engine,
-)
+from unideploy.engines.terraform.contract import TerraformEngine, terraform_engine
+from unideploy.engines.terraform.model import TerraformInterrupted
 from unideploy.errors import EngineError
 
 
@@ -84,7 +81,8 @@ def test_binary_engine_cancel_stops_apply_gracefully(
 CHILD = """
 import signal, sys
 from pathlib import Path
-from unideploy.engines.terraform.contract import TerraformWorkspace, terraform_engine
+from unideploy.engines.terraform.contract import terraform_engine
+from unideploy.engines.terraform.model import TerraformWorkspace
 
 signal.signal(signal.SIGINT, signal.default_int_handler)
 engine = terraform_engine("terraform")

@@ -11,13 +11,9 @@ import pytest
 from tests.integration.terraform_support import FIXTURES, MODULES, state_document, workspace
 
 from unideploy.engines.terraform.config import CliConfig
-from unideploy.engines.terraform.contract import (
-    REDACTED,
-    TerraformEngine,
-    module_workspace,
-    terraform_engine,
-)
+from unideploy.engines.terraform.contract import TerraformEngine, terraform_engine
 from unideploy.engines.terraform.libtf import LibTerraformEngine
+from unideploy.engines.terraform.model import REDACTED, module_workspace
 from unideploy.errors import EngineError
 
 EXPECTED_OUTPUTS: dict[str, dict[str, Any]] = {

@@ -20,12 +20,8 @@ from tests.integration.terraform_support import (
 )
 
 from unideploy.engines import process
-from unideploy.engines.terraform.contract import (
-    StateLockedError,
-    TerraformEngine,
-    TerraformInterrupted,
-    terraform_engine,
-)
+from unideploy.engines.terraform.contract import TerraformEngine, terraform_engine
+from unideploy.engines.terraform.model import StateLockedError, TerraformInterrupted
 from unideploy.errors import EngineError
 from unideploy.exitcodes import ExitCode
 
@@ -116,7 +112,8 @@ CTRL_C_CHILD = """
 import signal
 import sys
 from pathlib import Path
-from unideploy.engines.terraform.contract import TerraformWorkspace, terraform_engine
+from unideploy.engines.terraform.contract import terraform_engine
+from unideploy.engines.terraform.model import TerraformWorkspace
 
 # As in a terminal session (a background job may have inherited SIGINT ignored).
 signal.signal(signal.SIGINT, signal.default_int_handler)

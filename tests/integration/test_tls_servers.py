@@ -26,7 +26,8 @@ from tests.checks.tlskit import (
 from unideploy.engines.process import run
 from unideploy.security.endpoints import Endpoint
 from unideploy.security.manifests.registry import Severity
-from unideploy.security.tls.check import TlsOptions, TlsResult, check_tls
+from unideploy.security.tls.check import check_tls
+from unideploy.security.tls.judge import TlsOptions, TlsResult
 
 pytestmark = [
     pytest.mark.clock,

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from unideploy.config.ignore import IgnoreRule, load_rules
 from unideploy.drift.compare import MISSING, compare, quantity, same_scalar
-from unideploy.drift.ignore import IgnoreRule, load_rules
 from unideploy.drift.model import ObjectDrift
 from unideploy.drift.owners import owned_by, owners
 from unideploy.errors import ConfigError

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from unideploy.execute.result import Status
-from unideploy.execute.step import Outcome
-from unideploy.gates.maintenance import (
+from unideploy.execute.maintenance import (
     is_maintenance,
     maintenance_flags,
     readiness_outcome,
     tolerates_unready,
     unready_warning,
 )
+from unideploy.execute.result import Status
+from unideploy.execute.step import Outcome
 
 pytestmark = pytest.mark.clock
 

@@ -17,13 +17,8 @@ import pytest
 
 from unideploy.engines.process import spawn
 from unideploy.errors import LockError
-from unideploy.execute.lock import (
-    FileLock,
-    LockHolder,
-    environment_lock,
-    force_release_file,
-    holder_identity,
-)
+from unideploy.execute.lock import FileLock, environment_lock, force_release_file
+from unideploy.execute.lockbase import LockHolder, holder_identity
 from unideploy.execute.runner import Runner
 from unideploy.execute.step import Phase, Step, StepContext
 

@@ -18,7 +18,7 @@ from unideploy.engines.terraform.config import (
     write_cli_config,
     write_var_file,
 )
-from unideploy.engines.terraform.contract import TerraformWorkspace, module_workspace
+from unideploy.engines.terraform.model import TerraformWorkspace, module_workspace
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from unideploy.engines.terraform.contract import TerraformWorkspace
+from unideploy.engines.terraform.model import TerraformWorkspace
 from unideploy.engines.terraform.parse import summarize_plan
 
 WS = TerraformWorkspace("net", "development", Path("/m"), Path("/s"))

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from unideploy.engines import process
-from unideploy.engines.terraform.contract import TerraformWorkspace
 from unideploy.engines.terraform.lock import (
     holder_pid,
     local_lock,
     lock_info_path,
     release_local_lock,
 )
+from unideploy.engines.terraform.model import TerraformWorkspace
 from unideploy.errors import EngineError
 
 pytestmark = [

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from unideploy.engines.terraform.contract import (
+from unideploy.engines.terraform.model import (
     REDACTED,
     OutputValue,
     StateLock,

@@ -11,7 +11,7 @@ from tests.checks.tlskit import make_ca, make_leaf
 from unideploy.errors import ConfigError
 from unideploy.security.endpoints import Endpoint, parse_endpoint
 from unideploy.security.manifests.registry import Severity
-from unideploy.security.tls.check import TlsOptions, judge_certificate, judge_protocols
+from unideploy.security.tls.judge import TlsOptions, judge_certificate, judge_protocols
 from unideploy.security.tls.trust import chain_trust, hostname_matches
 
 pytestmark = pytest.mark.clock

@@ -12,7 +12,8 @@ from typing import Any
 import click
 
 from unideploy.cli.common import console, emit_json, environment_option, globals_of, output_option
-from unideploy.execute.lock import LOCK_NAMESPACE, FileLock, force_release_file
+from unideploy.execute.lock import FileLock, force_release_file
+from unideploy.execute.lockbase import LOCK_NAMESPACE
 from unideploy.execute.result import local_user
 from unideploy.exitcodes import ExitCode
 from unideploy.records.audit import AuditLog

@@ -36,7 +36,7 @@ COMMANDS: dict[str, str] = {
     "lock": "unideploy.cli.lock_cmd:lock_group",
     "history": "unideploy.cli.history_cmd:history_command",
     "audit": "unideploy.cli.history_cmd:audit_group",
-    "security": "unideploy.cli.security.scan_cmd:security_group",
+    "security": "unideploy.cli.security.group:security_group",
     "monitoring": "unideploy.cli.monitoring_cmd:monitoring_group",
     "health": "unideploy.cli.health_cmd:health_command",
     "report": "unideploy.cli.report_cmd:report_command",

@@ -13,12 +13,8 @@ from typing import Any
 import click
 
 from unideploy.cli.common import console, emit_json, environment_option, globals_of, output_option
-from unideploy.engines.terraform.contract import (
-    StateLock,
-    TerraformWorkspace,
-    module_workspace,
-    terraform_engine,
-)
+from unideploy.engines.terraform.contract import terraform_engine
+from unideploy.engines.terraform.model import StateLock, TerraformWorkspace, module_workspace
 from unideploy.errors import EngineError
 from unideploy.exitcodes import ExitCode
 

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from unideploy.config.stack import Stack
-from unideploy.drift.live import json_patch, list_objects
 from unideploy.engines.kube.client import CLUSTER_SCOPED
+from unideploy.engines.kube.objects import json_patch, list_objects
 from unideploy.errors import EngineError
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.phases.helm_release import last_deployed, stuck_message

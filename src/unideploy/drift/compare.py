@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from unideploy.drift.ignore import pointer
+from unideploy.config.ignore import pointer
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "(absent)"})()
 #: Merge keys of the list-maps in the kinds charts usually render (strategic-merge keys).

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from unideploy.config.ignore import IgnoreRule, load_rules
 from unideploy.config.stack import Stack
 from unideploy.diffs.normalize import object_key
 from unideploy.drift.compare import FieldDrift, compare
-from unideploy.drift.ignore import IgnoreRule, load_rules
-from unideploy.drift.live import list_objects
 from unideploy.drift.model import DriftReport, ObjectDrift, TerraformDrift
 from unideploy.drift.owners import CONTROLLER_MANAGERS, deploy_manager, owned_by
 from unideploy.engines.helm.contract import HelmEngine
 from unideploy.engines.kube.client import CLUSTER_SCOPED
+from unideploy.engines.kube.objects import list_objects
 from unideploy.errors import EngineError
 from unideploy.service.desired import DesiredState, desired_state
 

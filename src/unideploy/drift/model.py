@@ -12,7 +12,7 @@ from typing import Any
 
 from unideploy.diffs.normalize import redact_value
 from unideploy.drift.compare import MISSING, FieldDrift
-from unideploy.engines.terraform.contract import PlanSummary
+from unideploy.engines.terraform.model import PlanSummary
 
 SECRET_FIELDS = ("data", "stringData")
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from unideploy.drift.live import delete_object, json_patch
 from unideploy.drift.model import DriftReport, ObjectDrift
 from unideploy.engines.kube.apply import FIELD_MANAGER, server_side_apply
 from unideploy.engines.kube.client import CLUSTER_SCOPED
+from unideploy.engines.kube.objects import delete_object, json_patch
 from unideploy.errors import EngineError
 
 

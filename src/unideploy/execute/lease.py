@@ -21,7 +21,7 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
 from unideploy.errors import EngineError
-from unideploy.execute.lock import LOCK_NAMESPACE, EnvironmentLock, LockHolder, locked_error
+from unideploy.execute.lockbase import LOCK_NAMESPACE, EnvironmentLock, LockHolder, locked_error
 from unideploy.execute.result import utcnow
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unideploy.drift.ignore import IgnoreRule
+from unideploy.config.ignore import IgnoreRule
 from unideploy.engines.kube.client import CLUSTER_SCOPED
 from unideploy.gitops.files import Files
 from unideploy.gitops.layout import (

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from unideploy.config.ignore import load_rules
 from unideploy.config.stack import Stack
-from unideploy.drift.ignore import load_rules
 from unideploy.engines.helm.contract import HelmEngine
 from unideploy.engines.process import run
 from unideploy.errors import ConfigError

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unideploy.config.stack import Stack
-from unideploy.drift.live import list_objects
 from unideploy.engines.kube.access import served_kinds
+from unideploy.engines.kube.objects import list_objects
 from unideploy.gitops.flux import HELM_API, KUSTOMIZE_API, SOURCE_API
 from unideploy.gitops.layout import ENVIRONMENT_LABEL, PART_OF
 

@@ -1,4 +1,4 @@
-"""Deployment metrics of a run for Prometheus: built from a RunResult, sent by metrics_delivery.
+"""Deployment metrics of a run for Prometheus: built from a RunResult, sent by `delivery`.
 
 Reads finished (or starting) runs only and never fails a deploy: every delivery problem comes back
 as a warning string. History sits beside this module, not below it, so the service passes in the

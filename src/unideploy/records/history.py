@@ -2,7 +2,7 @@
 
 Reads only finished RunResults (execute/result.py) and answers list / get / last-successful
 queries, including per-step details such as Helm revisions for a later rollback. The cluster
-mirror lives in history_cluster.py; the tamper-evident audit log in audit.py.
+mirror lives in records/mirror.py; the tamper-evident audit log in records/audit.py.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from unideploy.engines.process import run
 from unideploy.errors import EngineError, UnideployError
-from unideploy.execute.lock import LOCK_NAMESPACE
+from unideploy.execute.lockbase import LOCK_NAMESPACE
 from unideploy.execute.result import RunResult, StackRevision, Status, StepResult
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from typing import Any
 from unideploy.engines.kube.access import request_json
 from unideploy.errors import EngineError
 from unideploy.execute.lease import ensure_namespace
-from unideploy.execute.lock import LOCK_NAMESPACE
+from unideploy.execute.lockbase import LOCK_NAMESPACE
 from unideploy.execute.result import RunResult
 
 RUN_LABEL = "unideploy.io/run"

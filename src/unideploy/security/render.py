@@ -16,7 +16,7 @@ from unideploy.security.manifests.scan import ScanResult
 
 if TYPE_CHECKING:  # these pull in cryptography; `scan` should start without it
     from unideploy.security.certs.expiry import CertResult
-    from unideploy.security.tls.check import TlsResult
+    from unideploy.security.tls.judge import TlsResult
 
 STYLE = {
     Severity.CRITICAL: "bold red",

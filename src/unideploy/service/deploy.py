@@ -18,13 +18,13 @@ from unideploy.config.validate import validate_environment
 from unideploy.errors import EngineError
 from unideploy.execute.events import Listener
 from unideploy.execute.lock import environment_lock
+from unideploy.execute.maintenance import maintenance_flags
 from unideploy.execute.phases.context import ClusterTarget, PipelineContext
 from unideploy.execute.pipeline import build_phases, needs_cluster
 from unideploy.execute.result import RunResult, new_run_id
 from unideploy.execute.retry import RetryPolicy
 from unideploy.execute.runner import Runner, RunOptions
 from unideploy.gates.approval import check_gates, summarize_plan
-from unideploy.gates.maintenance import maintenance_flags
 from unideploy.observe.metrics import MetricsListener, prior_runs
 from unideploy.observe.notify import NotifyListener
 from unideploy.plan.build import build_plan

@@ -80,7 +80,7 @@ def audit_command(
     wildcards, risky rights granted to non-system subjects, namespaces without a Pod Security label
     and running pods outside the Pod Security level. It only lists objects; it changes nothing.
     """
-    from unideploy.cli.security.scan_cmd import environment_policy
+    from unideploy.cli.security.policy import environment_policy
     from unideploy.engines.kube.client import api_client
     from unideploy.security.audit.fetch import fetch_audit_objects
     from unideploy.security.audit.rules import AUDIT_CHECKS, AuditOptions, audit

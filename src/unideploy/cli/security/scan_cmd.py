@@ -1,4 +1,4 @@
-"""`unideploy security`: manifest scan, TLS configuration and certificate expiry, on demand.
+"""`unideploy security scan|checks`: the manifest checks over files or the rendered stack.
 
 Thin: parse options, call `unideploy.security`, render text, JSON, SARIF or Prometheus text, and
 exit 1 when something reaches the threshold. The deploy pipeline calls the same library itself.
@@ -15,10 +15,11 @@ from pathlib import Path
 import click
 
 from unideploy.cli.common import console, emit_json, globals_of
+from unideploy.cli.security.policy import environment_policy
 from unideploy.errors import ConfigError
 from unideploy.exitcodes import ExitCode
 from unideploy.security import render
-from unideploy.security.manifests.policy import Policy, evaluate, policy_for
+from unideploy.security.manifests.policy import Policy, evaluate
 from unideploy.security.manifests.registry import Severity, all_checks, check_by_id
 from unideploy.security.manifests.scan import MAX_FILE_BYTES, scan
 from unideploy.security.sarif import to_sarif
@@ -31,33 +32,6 @@ def _fail_on(text: str | None) -> Severity | None:
     return None if text in (None, "none") else Severity.parse(str(text), what="--fail-on")
 
 
-def environment_policy(ctx: click.Context, environment: str) -> tuple[Policy, str]:
-    """ENV's policy and where it came from.
-
-    Built-in defaults, then the values' `global.security`, then stack.yaml's `security.<ENV>`
-    block; the built-in defaults alone when no stack file is in reach.
-    """
-    from unideploy.config.layering import load_environment_values
-    from unideploy.config.load import find_stack_file
-
-    given = globals_of(ctx).stack_path
-    try:
-        find_stack_file(given)
-    except ConfigError:
-        if given is not None:
-            raise
-        return policy_for(environment), "built-in defaults (no stack.yaml here)"
-    stack = globals_of(ctx).stack()
-    values = load_environment_values(stack, environment).global_values.get("security") or {}
-    overrides = (stack.file.security or {}).get(environment) or {}
-    if not isinstance(values, dict) or not isinstance(overrides, dict):
-        raise ConfigError(
-            f"security settings of {environment} must be mappings",
-            hint="global.security in the values, security.<env> in stack.yaml",
-        )
-    return policy_for(environment, values, overrides), stack.shown(stack.path)
-
-
 def _needs_stack(what: str) -> ConfigError:
     """The hook for `-e ENV`: stack rendering is not wired into these commands yet."""
     return ConfigError(
@@ -66,21 +40,7 @@ def _needs_stack(what: str) -> ConfigError:
     )
 
 
-@click.group("security")
-def security_group() -> None:
-    """Check manifests, TLS endpoints and certificates; exit 1 when a finding reaches the threshold.
-
-    \b
-      unideploy security scan --manifests rendered/ --fail-on medium
-      unideploy security tls --endpoint grafana.lab:443 --profile modern
-      unideploy security certs --endpoint grafana.lab:443 --file ca.pem
-      unideploy security audit --kubeconfig ~/.kube/config -e production
-    Exempt an object from a check with the annotations unideploy.io/exempt: "UD-K8S-001,…" and
-    unideploy.io/exempt-reason: "why"; exemptions without a reason are ignored.
-    """
-
-
-@security_group.command("scan")
+@click.command("scan")
 @click.option(
     "--manifests",
     "-m",
@@ -185,7 +145,7 @@ def _scan(
     ctx.exit(ExitCode.FAILED if result.errors or not verdict.passed else ExitCode.OK)
 
 
-@security_group.command("checks")
+@click.command("checks")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text")
 def checks_command(output: str) -> None:
     """List every manifest check: ID, severity, title, rationale and checkov/kubescape IDs."""
@@ -205,14 +165,3 @@ def checks_command(output: str) -> None:
         )
     else:
         render.checks_text(console(), checks)
-
-
-def _register() -> None:
-    from unideploy.cli.security.audit_cmd import audit_command
-    from unideploy.cli.security.tls_cmd import certs_command, tls_command
-
-    for command in (tls_command, certs_command, audit_command):
-        security_group.add_command(command)
-
-
-_register()

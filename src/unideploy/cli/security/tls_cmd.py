@@ -117,7 +117,8 @@ def tls_command(
         # -e ENV alone: what the environment's cluster exposes (Ingress TLS hosts, LB services).
         kubeconfig, context = _environment_cluster(ctx, environment, kubeconfig, context)
         from_cluster = True
-    from unideploy.security.tls.check import TlsOptions, check_tls
+    from unideploy.security.tls.check import check_tls
+    from unideploy.security.tls.judge import TlsOptions
 
     targets = [parse_endpoint(e, servername) for e in endpoints]
     if from_cluster:

@@ -1,7 +1,7 @@
 """The Helm engine's contract: plain release specs in, rendered manifests and revisions out.
 
 `execute` (deploy, rollback, diff) talks only to the `HelmEngine` protocol defined here; the real
-implementation on the in-process Helm SDK lives in `helm_sdk.py`, unit tests pass a fake.
+implementation on the in-process Helm SDK lives in `sdk.py`, unit tests pass a fake.
 Nothing here knows a Stack: callers hand over names, namespaces, chart references and merged values.
 """
 

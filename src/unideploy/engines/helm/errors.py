@@ -1,6 +1,6 @@
 """Turn Helm SDK failures into EngineErrors that name the release, give a way out, leak nothing.
 
-Used by `helm_sdk` and `helm_charts` only. Secret values (listed in the spec or found under
+Used by `sdk` and `charts` only. Secret values (listed in the spec or found under
 secret-looking keys of the values) are replaced by `***` before a message is built.
 """
 

@@ -1,6 +1,6 @@
 """The Terraform engine for a `terraform` or `tofu` executable, started through engines.process.
 
-Same flow as the default engine (terraform_core); only the primitive differs: the binary runs
+Same flow as the default engine (`core`); only the primitive differs: the binary runs
 in its own session (a Ctrl-C reaches only us), and we forward exactly one SIGINT on cancel.
 """
 
@@ -14,8 +14,8 @@ import time
 
 from unideploy.engines import process
 from unideploy.engines.terraform.config import CliConfig, process_environment
-from unideploy.engines.terraform.contract import TerraformWorkspace
 from unideploy.engines.terraform.core import Collector, CommandEngine, Interrupter, Invocation
+from unideploy.engines.terraform.model import TerraformWorkspace
 from unideploy.errors import EngineError
 
 _POLL = 0.1

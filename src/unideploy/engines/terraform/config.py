@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from unideploy.engines.terraform.contract import TerraformWorkspace
+from unideploy.engines.terraform.model import TerraformWorkspace
 
 # Variables that would change what Terraform does behind our back; never passed through.
 _SCRUBBED_PREFIXES = ("TF_CLI_ARGS", "TF_VAR_")

@@ -23,7 +23,8 @@ from unideploy.engines.terraform.config import (
     write_cli_config,
     write_var_file,
 )
-from unideploy.engines.terraform.contract import (
+from unideploy.engines.terraform.lock import local_lock, lock_info_path, release_local_lock
+from unideploy.engines.terraform.model import (
     ApplyResult,
     OutputValue,
     PlanSummary,
@@ -32,7 +33,6 @@ from unideploy.engines.terraform.contract import (
     TerraformInterrupted,
     TerraformWorkspace,
 )
-from unideploy.engines.terraform.lock import local_lock, lock_info_path, release_local_lock
 from unideploy.engines.terraform.parse import (
     apply_counts,
     diagnostics,

@@ -27,13 +27,13 @@ with keeping_signals():
     _lib_tf.Free(None)
 
 from unideploy.engines.terraform.config import CliConfig, process_environment
-from unideploy.engines.terraform.contract import TerraformWorkspace
 from unideploy.engines.terraform.core import (
     Collector,
     CommandEngine,
     Interrupter,
     Invocation,
 )
+from unideploy.engines.terraform.model import TerraformWorkspace
 
 
 def restore_signal_handlers() -> bool:

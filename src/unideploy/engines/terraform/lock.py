@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from unideploy.engines.terraform.contract import StateLock, TerraformWorkspace
+from unideploy.engines.terraform.model import StateLock, TerraformWorkspace
 from unideploy.engines.terraform.parse import parse_lock_info
 from unideploy.errors import EngineError
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from unideploy.engines.terraform.contract import (
+from unideploy.engines.terraform.model import (
     REDACTED,
     OutputChange,
     OutputValue,

@@ -16,7 +16,8 @@ from typing import Any
 from unideploy.config.layering import EnvironmentValues
 from unideploy.config.stack import Stack
 from unideploy.engines.helm.contract import HelmEngine
-from unideploy.engines.terraform.contract import TerraformEngine, TerraformWorkspace
+from unideploy.engines.terraform.contract import TerraformEngine
+from unideploy.engines.terraform.model import TerraformWorkspace
 from unideploy.plan.build import Plan
 
 

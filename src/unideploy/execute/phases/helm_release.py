@@ -19,12 +19,12 @@ from unideploy.engines.helm.contract import HelmEngine, ReleaseSpec, Rendered, R
 from unideploy.engines.kube.client import KubeReader
 from unideploy.engines.kube.readiness import wait_ready
 from unideploy.errors import EngineError
+from unideploy.execute.maintenance import tolerates_unready, unready_warning
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.phases.release_diff import release_diff
 from unideploy.execute.phases.specs import release_spec
 from unideploy.execute.result import Status
 from unideploy.execute.step import Outcome, StepContext
-from unideploy.gates.maintenance import tolerates_unready, unready_warning
 
 
 def inputs_hash(rendered: Rendered, values: Mapping[str, Any], kubernetes: str | None) -> str:

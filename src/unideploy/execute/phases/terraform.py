@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unideploy.engines.terraform.contract import PlanSummary
+from unideploy.engines.terraform.model import PlanSummary
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.result import Status
 from unideploy.execute.step import Outcome, Phase, Step, StepContext

@@ -35,7 +35,7 @@ from sslyze.server_setting import ServerNetworkConfiguration, ServerNetworkLocat
 from unideploy.errors import ConfigError
 from unideploy.security.endpoints import Endpoint
 from unideploy.security.manifests.registry import Severity
-from unideploy.security.tls.check import (
+from unideploy.security.tls.judge import (
     PROTOCOL_COMMANDS,
     TlsIssue,
     TlsOptions,

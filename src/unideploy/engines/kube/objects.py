@@ -1,8 +1,9 @@
-"""The live side of drift: list objects per kind and namespace, JSON-patch and delete them.
+"""Live objects in bulk: list them per kind and namespace, JSON-patch and delete them.
 
-Thin REST calls through engines/kube_rest.py (raw JSON, no model classes); every failure is an
-EngineError. One LIST per (kind, namespace), never one GET
-per object: that is what keeps a drift check of thousands of objects within seconds.
+Drift, doctor and GitOps status read the cluster through here: thin REST calls through
+engines/kube/rest.py (raw JSON, no model classes); every failure is an EngineError. One LIST per
+(kind, namespace), never one GET per object: that is what keeps a drift check of thousands
+of objects within seconds.
 """
 
 from __future__ import annotations
