@@ -95,7 +95,6 @@ def test_doctor_finds_explains_and_fixes_the_safe_ones(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setitem(cli_main.COMMANDS, "doctor", "unideploy.cli.doctor_cmd:doctor_command")
     stack = apps_stack(tmp_path / "stack", sandbox.kubeconfig, namespace)
     done = unideploy(stack, "deploy", "-e", "development")
     assert done.returncode == 0, done.stdout + done.stderr

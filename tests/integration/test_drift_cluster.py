@@ -31,7 +31,6 @@ def by_object(document: Any) -> dict[str, dict[str, Any]]:
 def deployed(
     sandbox: Cluster, namespace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    monkeypatch.setitem(cli_main.COMMANDS, "drift", "unideploy.cli.drift_cmd:drift_command")
     stack = apps_stack(tmp_path / "stack", sandbox.kubeconfig, namespace)
     done = unideploy(stack, "deploy", "-e", "development")
     assert done.returncode == 0, done.stdout + done.stderr

@@ -20,7 +20,6 @@ def test_reference_stack_has_no_drift_after_deploy_and_terraform_drift_is_report
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setitem(cli_main.COMMANDS, "drift", "unideploy.cli.drift_cmd:drift_command")
     stack = reference_stack(tmp_path / "stack", sandbox.kubeconfig)
     done = unideploy(stack, "deploy", "-e", "development", timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -98,7 +98,6 @@ def test_status_explains_argocd_and_flux_problems(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setitem(cli_main.COMMANDS, "gitops", "unideploy.cli.gitops_cmd:gitops_group")
     install_crds(sandbox)
     name = f"st{uuid.uuid4().hex[:8]}"
     stack = write_stack(tmp_path / "stack", sandbox.kubeconfig, name)
@@ -191,7 +190,6 @@ def test_status_of_an_environment_without_gitops_objects_fails(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setitem(cli_main.COMMANDS, "gitops", "unideploy.cli.gitops_cmd:gitops_group")
     install_crds(sandbox)
     stack = write_stack(tmp_path / "stack", sandbox.kubeconfig, f"st{uuid.uuid4().hex[:8]}")
     capsys.readouterr()

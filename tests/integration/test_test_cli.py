@@ -13,13 +13,8 @@ import xmlschema
 from tests.integration.deploy_support import REPO, reference_stack, unideploy
 from tests.integration.sandbox_cluster import Cluster
 
-from unideploy.cli.main import COMMANDS, main
+from unideploy.cli.main import main
 
-NEW_COMMANDS = {
-    "test": "unideploy.cli.test_cmd:test_command",
-    "report": "unideploy.cli.report_cmd:report_command",
-    "health": "unideploy.cli.health_cmd:health_command",
-}
 BROKEN = """\
     - name: api-teapot
       category: application
@@ -29,13 +24,6 @@ BROKEN = """\
       retryDelay: 0.2
       expect: {status: 418}
 """
-
-
-@pytest.fixture(autouse=True)
-def commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The commands of this feature, whether or not the CLI registry lists them yet."""
-    for name, target in NEW_COMMANDS.items():
-        monkeypatch.setitem(COMMANDS, name, target)
 
 
 @pytest.fixture(scope="module")

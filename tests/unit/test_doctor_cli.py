@@ -32,8 +32,6 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         ]
 
     monkeypatch.setattr("unideploy.cli.doctor_cmd.examine", examine)
-    monkeypatch.setitem(cli_main.COMMANDS, "doctor", "unideploy.cli.doctor_cmd:doctor_command")
-    monkeypatch.setitem(cli_main.COMMANDS, "drift", "unideploy.cli.drift_cmd:drift_command")
     return done
 
 

@@ -88,7 +88,6 @@ def test_commit_outside_git_names_the_fix(tmp_path: Path) -> None:
 def test_cli_render_twice_is_byte_identical(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setitem(cli_main.COMMANDS, "gitops", "unideploy.cli.gitops_cmd:gitops_group")
     outputs = tmp_path / "outputs.yaml"
     outputs.write_text(yaml.safe_dump(OUTPUTS))
     trees = []
@@ -109,7 +108,6 @@ def test_cli_render_twice_is_byte_identical(
 def test_cli_unknown_environment_is_a_config_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setitem(cli_main.COMMANDS, "gitops", "unideploy.cli.gitops_cmd:gitops_group")
     argv = ["--stack", str(REPO), "gitops", "render", "-e", "prod", "--flavor", "argocd",
             "--out", str(tmp_path / "o")]  # fmt: skip
     assert cli_main.main(argv) == 2

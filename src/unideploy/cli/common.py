@@ -11,13 +11,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
 
-from unideploy.config.load import load_stack
-from unideploy.config.stack import Stack
+if TYPE_CHECKING:  # the config model (pydantic) and rich load only when a command needs them
+    from rich.console import Console
+
+    from unideploy.config.stack import Stack
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,6 +35,8 @@ class Globals:
     def stack(self) -> Stack:
         """The stack, loaded once per process."""
         if self._stack is None:
+            from unideploy.config.load import load_stack
+
             self._stack = load_stack(self.stack_path)
         return self._stack
 
@@ -46,6 +49,8 @@ def globals_of(ctx: click.Context) -> Globals:
 
 def console(stderr: bool = False) -> Console:
     """A rich console; colour off with NO_COLOR or when not a terminal."""
+    from rich.console import Console
+
     stream = sys.stderr if stderr else sys.stdout
     # Not a terminal (CI, pipes): plain text, wide enough that nothing is cut.
     width = None if stream.isatty() else 200

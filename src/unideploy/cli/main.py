@@ -23,27 +23,83 @@ from unideploy.cli.common import Globals
 from unideploy.errors import UnideployError
 from unideploy.exitcodes import ExitCode
 
-# name → "module:attribute"; a command whose module is not installed is simply not offered.
-COMMANDS: dict[str, str] = {
-    "validate": "unideploy.cli.validate_cmd:validate_command",
-    "plan": "unideploy.cli.plan_cmd:plan_command",
-    "schema": "unideploy.cli.schema_cmd:schema_command",
-    "deploy": "unideploy.cli.deploy_cmd:deploy_command",
-    "rollback": "unideploy.cli.rollback_cmd:rollback_command",
-    "diff": "unideploy.cli.diff_cmd:diff_command",
-    "sandbox": "unideploy.cli.sandbox:sandbox_group",
-    "terraform": "unideploy.cli.terraform_cmd:terraform_group",
-    "lock": "unideploy.cli.lock_cmd:lock_group",
-    "history": "unideploy.cli.history_cmd:history_command",
-    "audit": "unideploy.cli.history_cmd:audit_group",
-    "security": "unideploy.cli.security.group:security_group",
-    "monitoring": "unideploy.cli.monitoring_cmd:monitoring_group",
-    "health": "unideploy.cli.health_cmd:health_command",
-    "report": "unideploy.cli.report_cmd:report_command",
-    "test": "unideploy.cli.test_cmd:test_command",
-    "gitops": "unideploy.cli.gitops_cmd:gitops_group",
-    "drift": "unideploy.cli.drift_cmd:drift_command",
-    "doctor": "unideploy.cli.doctor_cmd:doctor_command",
+# name → ("module:attribute", the first line of its help). `unideploy --help` prints these lines
+# without importing any command module; tests/unit/test_cli_startup.py keeps them equal to the
+# commands' own help. A command whose module is not installed is simply not offered.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": (
+        "unideploy.cli.validate_cmd:validate_command",
+        "Check stack.yaml and the layered values of one environment (all when -e is left out).",
+    ),
+    "plan": (
+        "unideploy.cli.plan_cmd:plan_command",
+        "Show the phases, Terraform modules, tiers in order and each release with its needs.",
+    ),
+    "schema": ("unideploy.cli.schema_cmd:schema_command", "Print the JSON Schema of stack.yaml."),
+    "deploy": (
+        "unideploy.cli.deploy_cmd:deploy_command",
+        "Deploy one environment: preflight → terraform → helm tiers → security → tests.",
+    ),
+    "rollback": (
+        "unideploy.cli.rollback_cmd:rollback_command",
+        "Roll the whole stack back: every release to the revision a successful run recorded.",
+    ),
+    "diff": (
+        "unideploy.cli.diff_cmd:diff_command",
+        "Show what a deploy of ENV would change, changing nothing.",
+    ),
+    "sandbox": (
+        "unideploy.cli.sandbox:sandbox_group",
+        "Run a real local Kubernetes control plane to try a stack on.",
+    ),
+    "terraform": (
+        "unideploy.cli.terraform_cmd:terraform_group",
+        "Work with the Terraform phase's state directly.",
+    ),
+    "lock": ("unideploy.cli.lock_cmd:lock_group", "Inspect or free an environment's deploy lock."),
+    "history": (
+        "unideploy.cli.history_cmd:history_command",
+        "List past runs, newest first, or show one run "
+        "(RUN_ID, or a unique prefix of it) in detail.",
+    ),
+    "audit": (
+        "unideploy.cli.history_cmd:audit_group",
+        "Check or read the append-only audit log (.unideploy/audit.jsonl).",
+    ),
+    "security": (
+        "unideploy.cli.security.group:security_group",
+        "Check manifests, TLS endpoints and certificates; "
+        "exit 1 when a finding reaches the threshold.",
+    ),
+    "monitoring": (
+        "unideploy.cli.monitoring_cmd:monitoring_group",
+        "Deployment alert rules and Grafana dashboard, generated from one source.",
+    ),
+    "health": (
+        "unideploy.cli.health_cmd:health_command",
+        "Check ENV's cluster: nodes, system pods, workloads, endpoints, "
+        "load balancers, certificates.",
+    ),
+    "report": (
+        "unideploy.cli.report_cmd:report_command",
+        "Render a recorded run again: its phases, steps, tests and findings.",
+    ),
+    "test": (
+        "unideploy.cli.test_cmd:test_command",
+        "Run the integration tests of ENV: http, tcp, dns, k8s readiness, perf, security.",
+    ),
+    "gitops": (
+        "unideploy.cli.gitops_cmd:gitops_group",
+        "Render the stack for Argo CD or Flux, and read their sync state.",
+    ),
+    "drift": (
+        "unideploy.cli.drift_cmd:drift_command",
+        "Show what in ENV's cluster is not as the stack says, field by field.",
+    ),
+    "doctor": (
+        "unideploy.cli.doctor_cmd:doctor_command",
+        "Find what keeps ENV from deploying, and say how to get out.",
+    ),
 }
 
 LOG = logging.getLogger("unideploy.cli")
@@ -53,16 +109,23 @@ class LazyGroup(click.Group):
     """A group that imports a command's module only when that command is used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name, target in COMMANDS.items() if _available(target))
+        return sorted(name for name, (target, _) in COMMANDS.items() if _available(target))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None or not _available(target):
+        target, _ = COMMANDS.get(cmd_name, ("", ""))
+        if not target or not _available(target):
             return None
         module_name, attribute = target.split(":")
         command = getattr(importlib.import_module(module_name), attribute)
         assert isinstance(command, click.Command)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from the table's help lines: no command module is imported."""
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 def _available(target: str) -> bool:

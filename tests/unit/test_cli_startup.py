@@ -1,0 +1,42 @@
+"""Start-up: `unideploy --help` and `--version` answer without the config model or the engines."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+
+import click
+import pytest
+
+from unideploy.cli.main import COMMANDS
+from unideploy.engines.process import run
+
+HEAVY = ("pydantic", "kubernetes", "unideploy.engines", "unideploy.config.model", "rich")
+
+PROBE = """
+import json, sys
+from unideploy.cli.main import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"]])
+def test_help_and_version_import_nothing_heavy(argv: list[str]) -> None:
+    done = run([sys.executable, "-c", PROBE, *argv], timeout=60)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report["code"] == 0, done.stderr
+    loaded = [m for m in report["modules"] if m.startswith(HEAVY)]
+    assert loaded == [], f"{' '.join(argv)} loaded {loaded[:10]}"
+    assert "unideploy" in done.stdout
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_the_help_table_matches_each_command(name: str) -> None:
+    target, line = COMMANDS[name]
+    module_name, attribute = target.split(":")
+    command = getattr(importlib.import_module(module_name), attribute)
+    assert isinstance(command, click.Command)
+    assert command.help is not None
+    assert command.help.splitlines()[0] == line
