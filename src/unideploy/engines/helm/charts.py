@@ -3,13 +3,15 @@
 Local directories are digested by content; `.tgz` archives by Helm's archive digest. Charts from a
 Helm repository or `oci://` are pulled once per pinned version into `<cache>/sha256/<hex>.tgz`,
 checked against the repository index's digest, and found again offline through `<cache>/refs/`.
-Missing dependencies are built from `Chart.lock`. Used by `sdk` only.
+Subcharts shipped in `charts/` satisfy dependencies; only missing ones are fetched (`helm_deps`).
+Used by `helm_sdk` only.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -19,9 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from unideploy.engines.helm.contract import ReleaseSpec
+from unideploy.engines.helm.deps import fetch_missing, missing_dependencies
 from unideploy.engines.helm.errors import engine_error
 from unideploy.engines.helm.lib import hp
 from unideploy.errors import EngineError
+
+log = logging.getLogger(__name__)
 
 
 def default_cache_dir() -> Path:
@@ -94,23 +99,17 @@ class ChartCache:
                         self._build_dependencies(path, spec)
                         digest = self._prepared[path] = directory_digest(path)
                 return ResolvedChart(path, digest)
-            return ResolvedChart(path, hp.digest(path))
+            digest = hp.digest(path)
+            with self._lock:
+                return ResolvedChart(self._with_dependencies(path, digest, spec), digest)
         except hp.HelmError as exc:
             raise engine_error(exc, spec, "chart load") from exc
 
     def _build_dependencies(self, chart_dir: Path, spec: ReleaseSpec) -> None:
-        """Fill `charts/` from `Chart.lock` when a declared dependency is missing."""
-        deps = hp.dependency_list(chart_dir)
-        if not any(dep.get("status") != "ok" for dep in deps):
-            return
-        if not (chart_dir / "Chart.lock").exists():
-            missing = ", ".join(str(d.get("name")) for d in deps if d.get("status") != "ok")
-            raise EngineError(
-                f'release "{spec.name}": chart {chart_dir} lacks dependencies ({missing}) '
-                "and has no Chart.lock",
-                hint="run `helm dependency update` once and commit Chart.lock",
-            )
-        hp.dependency_build(chart_dir)
+        """Fetch into `charts/` the declared dependencies no subchart there satisfies."""
+        fetched = fetch_missing(chart_dir, spec)
+        if fetched:
+            log.info("chart %s: fetched missing dependencies %s", chart_dir, ", ".join(fetched))
 
     # --- remote charts ----------------------------------------------------------------------
 
@@ -187,14 +186,12 @@ class ChartCache:
         )
 
     def _with_dependencies(self, archive: Path, digest: str, spec: ReleaseSpec) -> Path:
-        """The archive itself, or an expanded copy with dependencies built from Chart.lock."""
+        """The archive itself, or an expanded copy with its missing dependencies fetched."""
         try:
-            with hp.Chart.load(archive) as chart:
-                declared = chart.metadata.get("dependencies") or []
-                loaded = len(chart.dependencies)
-                name = chart.name
-            if len(declared) <= loaded:
+            if not missing_dependencies(archive):
                 return archive
+            with hp.Chart.load(archive) as chart:
+                name = chart.name
             expanded_root = self.root / "expanded" / digest.removeprefix("sha256:")
             chart_dir = expanded_root / name
             if not chart_dir.is_dir():

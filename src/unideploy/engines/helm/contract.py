@@ -32,6 +32,8 @@ class ReleaseSpec:
 
     `chart` is a local chart directory or `.tgz`, a chart name in the Helm repository at
     `repo_url`, or an `oci://host/path/name` reference; remote charts must pin `version`.
+    `repositories` are the chart repositories the stack declares: a dependency missing from a
+    chart's `charts/` may be fetched from those (or `repo_url`), from nowhere else.
     `sensitive` lists strings (secret values) that must never appear in messages; values under
     keys that look secret (password, token, ...) are treated the same way without being listed.
     `atomic` makes Helm wait and roll back (uninstall a first install) on failure; a caller that
@@ -50,6 +52,7 @@ class ReleaseSpec:
     description: str | None = None
     plain_http: bool = False
     sensitive: tuple[str, ...] = ()
+    repositories: tuple[str, ...] = ()
 
     def plain_values(self) -> dict[str, Any]:
         """The values as plain dicts and lists (what the SDK's JSON bridge accepts)."""

@@ -1,7 +1,8 @@
 """Parse what Helm's renderer returns (template path → YAML text) into ordered Kubernetes objects.
 
-Pure: YAML through the safe loader, hooks split from ordinary objects, and a deterministic order
-(Helm's install order by kind, then namespace, then name) so renders compare equal run to run.
+Pure: documents split as Helm splits them (`helm_split`), YAML through the safe loader, hooks
+split from ordinary objects, and a deterministic order (Helm's install order by kind, then
+namespace, then name) so renders compare equal run to run.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any, ClassVar
 import yaml
 
 from unideploy.engines.helm.contract import Manifest
+from unideploy.engines.helm.split import is_rendered_manifest, split_manifests
 from unideploy.errors import EngineError
 
 #: Helm's own install order (pkg/release/util/kind_sorter.go); unknown kinds go last.
@@ -90,10 +92,17 @@ class _ManifestLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: i
     }
 
 
+def load_document(text: str) -> Any:
+    """One YAML document through the safe loader above."""
+    return yaml.load(text, Loader=_ManifestLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def parse_documents(template: str, text: str, release: str) -> list[Manifest]:
-    """Every non-empty YAML document of one rendered template, each checked to be an object."""
+    """Every non-empty document of one rendered template (split as Helm splits), each an object."""
     try:
-        docs = list(yaml.load_all(text, Loader=_ManifestLoader))
+        # Helm records (and applies) each document followed by a newline: `key: |` blocks at
+        # the end of a document keep their final newline.
+        docs = [load_document(doc + "\n") for doc in split_manifests(text)]
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise EngineError(
@@ -121,7 +130,7 @@ def split_and_sort(
     objects: list[Manifest] = []
     hooks: list[Manifest] = []
     for template in sorted(rendered):
-        if not template.endswith((".yaml", ".yml", ".json")):
+        if not is_rendered_manifest(template) or not rendered[template].strip():
             continue
         for obj in parse_documents(template, rendered[template], release):
             (hooks if is_hook(obj) else objects).append(obj)

@@ -37,4 +37,16 @@ def release_spec(
         atomic=release.atomic and engine_waits,
         wait=release.wait and engine_waits,
         description=description,
+        repositories=declared_repositories(ctx),
     )
+
+
+def declared_repositories(ctx: PipelineContext) -> tuple[str, ...]:
+    """Every chart repository (and OCI registry path) the stack's releases come from."""
+    found: set[str] = set()
+    for release in ctx.stack.file.releases:
+        if release.chart.repo:
+            found.add(release.chart.repo.rstrip("/"))
+        elif release.chart.oci:
+            found.add(release.chart.oci.rsplit("/", 1)[0])
+    return tuple(sorted(found))
