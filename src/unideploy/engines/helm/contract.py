@@ -74,7 +74,11 @@ class ReleaseSpec:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A release rendered offline: objects in a deterministic order, plus the chart's identity."""
+    """A release rendered offline: objects in a deterministic order, plus the chart's identity.
+
+    `crds` are the chart's (and its enabled subcharts') `crds/` files, which Helm installs first
+    and never upgrades; they are not part of `manifests`.
+    """
 
     release: str
     namespace: str
@@ -83,6 +87,7 @@ class Rendered:
     chart_digest: str
     manifests: tuple[Manifest, ...]
     hooks: tuple[Manifest, ...] = ()
+    crds: tuple[Manifest, ...] = ()
 
     def kinds(self) -> list[str]:
         """`Kind/name` of every (non-hook) object, in order; handy in messages and tests."""

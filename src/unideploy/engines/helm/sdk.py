@@ -14,13 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from unideploy.engines.helm.charts import ChartCache
 from unideploy.engines.helm.contract import (
     DEFAULT_TIMEOUT_S,
     ReleaseSpec,
     Rendered,
     Revision,
 )
+from unideploy.engines.helm.charts import ChartCache
+from unideploy.engines.helm_crds import release_crds
 from unideploy.engines.helm.errors import engine_error, secret_object_strings
 from unideploy.engines.helm.lib import hp
 from unideploy.engines.helm.render import split_and_sort
@@ -118,16 +119,20 @@ class SdkHelm:
     def render(self, spec: ReleaseSpec) -> Rendered:
         """Render offline; objects sorted in install order; the chart's digest included."""
         resolved = self.charts.resolve(spec)
+        values = spec.plain_values()
         try:
             with hp.Chart.load(resolved.path) as chart:
                 name, version = chart.name, chart.version
                 raw = chart.render(
-                    spec.plain_values(), name=spec.name, namespace=spec.namespace, is_install=True
+                    values, name=spec.name, namespace=spec.namespace, is_install=True
                 )
+                crds = release_crds(chart, resolved.path, values, spec.name)
         except hp.HelmError as exc:
             raise engine_error(exc, spec, "render") from exc
         objects, hooks = split_and_sort(raw, spec.name)
-        return Rendered(spec.name, spec.namespace, name, version, resolved.digest, objects, hooks)
+        return Rendered(
+            spec.name, spec.namespace, name, version, resolved.digest, objects, hooks, tuple(crds)
+        )
 
     def upgrade(self, spec: ReleaseSpec, *, cancel: threading.Event | None = None) -> Revision:
         """Install when the release has no live revision, upgrade otherwise."""
