@@ -6,12 +6,13 @@ text or JSON. Nothing here decides anything about a deployment.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -83,22 +84,52 @@ def environment_option(required: bool = True) -> Callable[[F], F]:
 
 
 def values_options(func: F) -> F:
-    """Add `--values FILE` and `--set key.path=value` (repeatable) to a command."""
-    func = click.option(
-        "--set",
-        "sets",
-        multiple=True,
-        metavar="KEY.PATH=VALUE",
-        help="Override one value; the first key is `global` or a release name. Highest layer.",
-    )(func)
-    return click.option(
+    """Add `--values FILE` and Helm's `--set`, `--set-string`, `--set-file`, `--set-json`.
+
+    The command receives one `sets` tuple: every expression tagged with its flag, in the order
+    Helm applies them (json, set, string, file).
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from unideploy.config.set_values import in_helm_order
+
+        kwargs["sets"] = in_helm_order(
+            {
+                "json": kwargs.pop("set_jsons", ()),
+                "set": kwargs.pop("sets", ()),
+                "string": kwargs.pop("set_strings", ()),
+                "file": kwargs.pop("set_files", ()),
+            }
+        )
+        return func(*args, **kwargs)
+
+    command: Any = wrapper
+    for flag, dest, metavar, text in reversed(_SET_FLAGS):
+        command = click.option(flag, dest, multiple=True, metavar=metavar, help=text)(command)
+    command = click.option(
         "--values",
         "values_files",
         multiple=True,
         type=click.Path(path_type=Path, dir_okay=False),
         metavar="FILE",
         help="Extra environment-shaped values file (global: and release blocks), over the env's.",
-    )(func)
+    )(command)
+    return cast(F, command)
+
+
+_SET_FLAGS = (
+    (
+        "--set",
+        "sets",
+        "KEY.PATH=VALUE",
+        "Override values with Helm's --set syntax (\\. escapes a dot, a[0].b=1, {a,b} lists); "
+        "the first key is `global` or a release name. Highest layer.",
+    ),
+    ("--set-string", "set_strings", "KEY.PATH=VALUE", "Like --set, the values stay strings."),
+    ("--set-file", "set_files", "KEY.PATH=FILE", "Like --set, each value read from a file."),
+    ("--set-json", "set_jsons", "KEY.PATH=JSON", "Like --set, each value a JSON document."),
+)
 
 
 def emit_json(document: Any) -> None:

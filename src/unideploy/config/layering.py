@@ -15,9 +15,10 @@ from typing import Any
 
 from unideploy.config.model import Release
 from unideploy.config.refs import RefContext, problem_with, references_in, resolve
+from unideploy.config.set_values import parse_set_expression
 from unideploy.config.stack import Stack
 from unideploy.config.suggest import hint_for
-from unideploy.config.yamlsafe import PathKey, Positions, load_yaml_file, load_yaml_text
+from unideploy.config.yamlsafe import PathKey, Positions, load_yaml_file
 from unideploy.errors import ConfigError, SourceLocation
 
 
@@ -52,21 +53,6 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
         else:
             merged[key] = copy.deepcopy(value)
     return merged
-
-
-def parse_set(expression: str) -> tuple[list[str], Any]:
-    """Parse `--set key.path=value`; the value is read as a YAML scalar (true, 3, null, text)."""
-    key, sep, raw = expression.partition("=")
-    parts = key.strip().split(".")
-    if not sep or not all(parts):
-        raise ConfigError(
-            f'--set "{expression}" is not of the form key.path=value',
-            hint="e.g. --set global.replicas.min=2 or --set grafana.image.tag=11.2.0",
-        )
-    value, _ = load_yaml_text(raw, "--set") if raw.strip() else ("", None)
-    if isinstance(value, dict | list):
-        value = raw
-    return parts, value
 
 
 def load_environment_values(
@@ -156,19 +142,19 @@ def _read_layer(stack: Stack, path: Path) -> Layer:
 
 
 def _sets_layer(stack: Stack, sets: Sequence[str]) -> Layer:
+    """--set/--set-string/--set-file/--set-json, each parsed by Helm, merged in order."""
     data: dict[str, Any] = {}
     releases = {release.name for release in stack.file.releases}
     for expression in sets:
-        parts, value = parse_set(expression)
-        if parts[0] != "global" and parts[0] not in releases:
-            raise ConfigError(
-                f'--set "{expression}": "{parts[0]}" is neither "global" nor a release',
-                hint=hint_for(parts[0], {"global", *releases}, "blocks"),
-            )
-        nested: Any = value
-        for part in reversed(parts):
-            nested = {part: nested}
-        data = deep_merge(data, nested)
+        parsed = parse_set_expression(expression)
+        for top in parsed:
+            if top != "global" and top not in releases:
+                raise ConfigError(
+                    f'--set "{expression.split("=", 1)[0]}": "{top}" is neither "global" '
+                    "nor a release",
+                    hint=hint_for(top, {"global", *releases}, "blocks"),
+                )
+        data = deep_merge(data, parsed)
     return Layer(data, Positions("--set"))
 
 

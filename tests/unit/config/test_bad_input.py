@@ -295,9 +295,34 @@ CASES = [
     ),
     Case(
         "--set without a value",
-        '--set "global.replicas" is not of the form key.path=value',
+        '--set "global.replicas": key "replicas" has no value (Helm\'s parser)',
         None,
         args=("validate", "-e", "development", "--set", "global.replicas"),
+    ),
+    Case(
+        "--set with a bad list index",
+        "error parsing index",
+        None,
+        args=("validate", "-e", "development", "--set", "web.hosts[x]=a"),
+        hint="KEY.PATH=VALUE",
+    ),
+    Case(
+        "--set that sets nothing",
+        '--set "=…" sets no value',
+        None,
+        args=("validate", "-e", "development", "--set", "=1"),
+    ),
+    Case(
+        "--set-json with broken JSON",
+        '--set-json "web.resources=…": unexpected EOF',
+        None,
+        args=("validate", "-e", "development", "--set-json", 'web.resources={"limits":'),
+    ),
+    Case(
+        "--set-file of a missing file",
+        "no such file or directory",
+        None,
+        args=("validate", "-e", "development", "--set-file", "web.config=missing.txt"),
     ),
     Case(
         "--set of an unknown release",
@@ -346,10 +371,10 @@ CASES = [
         args=("plan", "-e", "development", "--values", "extra.yaml"),
     ),
     Case(
-        "--set value nested too deep",
+        "--set-json value nested too deep",
         "nesting deeper than 200 levels",
-        r"--set:1:\d+",
-        args=("validate", "-e", "development", "--set", f"web.replicas={DEEP}"),
+        None,
+        args=("validate", "-e", "development", "--set-json", f"web.replicas={DEEP}"),
     ),
 ]
 

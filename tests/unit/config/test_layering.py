@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from unideploy.config.layering import deep_merge, load_environment_values, parse_set, release_values
+from unideploy.config.layering import deep_merge, load_environment_values, release_values
 from unideploy.config.load import load_stack
 from unideploy.errors import ConfigError
 
@@ -17,23 +17,6 @@ def test_maps_merge_deeply_and_lists_replace() -> None:
     merged = deep_merge(base, {"a": {"c": [3], "e": 2}})
     assert merged == {"a": {"b": 1, "c": [3], "e": 2}, "d": 1}
     assert base == {"a": {"b": 1, "c": [1, 2]}, "d": 1}
-
-
-@pytest.mark.parametrize(
-    ("expression", "path", "value"),
-    [
-        ("global.replicas.min=2", ["global", "replicas", "min"], 2),
-        ("web.enabled=true", ["web", "enabled"], True),
-        ("web.tag=1.2.3", ["web", "tag"], "1.2.3"),
-        ("web.note=", ["web", "note"], ""),
-        ("web.nothing=null", ["web", "nothing"], None),
-        ("web.url=http://x:8080/a=b", ["web", "url"], "http://x:8080/a=b"),
-    ],
-)
-def test_set_values_are_read_as_yaml_scalars(
-    expression: str, path: list[str], value: object
-) -> None:
-    assert parse_set(expression) == (path, value)
 
 
 def test_layers_in_order_env_then_values_file_then_set(
