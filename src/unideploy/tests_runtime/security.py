@@ -17,8 +17,6 @@ from unideploy.security.manifests.policy import Policy, evaluate, policy_for
 from unideploy.security.manifests.registry import Finding, Severity
 from unideploy.tests_runtime.base import TestEnv, Verdict
 
-MAX_FINDINGS_KEPT = 200
-
 
 def policy_of(case: SecurityTest, env: TestEnv) -> Policy:
     """The environment's policy, with the case's `failOn` over it."""
@@ -71,7 +69,7 @@ def security_test(case: SecurityTest, env: TestEnv) -> Verdict:
         "policy": policy.to_json(),
         "reported": verdict.reported,
         "blocking": len(verdict.blocking),
-        "findings": [_finding(f, policy) for f in _ordered(found)[:MAX_FINDINGS_KEPT]],
+        "findings": [_finding(f, policy) for f in _ordered(found)],
     }
     if errors:
         details["input_errors"] = errors
