@@ -20,6 +20,7 @@ import click
 from unideploy import __version__
 from unideploy.cli import logsetup
 from unideploy.cli.common import Globals
+from unideploy.engines.go_logs import divert_go_logs
 from unideploy.errors import UnideployError
 from unideploy.exitcodes import ExitCode
 
@@ -197,5 +198,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
-    """Console-script entry: exit with main()'s code."""
+    """Console-script entry: exit with main()'s code; Go libraries' logs go to the debug log."""
+    divert_go_logs()
     sys.exit(main())
