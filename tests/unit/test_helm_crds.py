@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from unideploy.config.load import load_stack
-from unideploy.engines.helm.contract import ReleaseSpec
 from unideploy.engines.helm.charts import ChartCache
+from unideploy.engines.helm.contract import ReleaseSpec
 from unideploy.engines.helm.sdk import SdkHelm
 from unideploy.gitops.render import RenderRequest, render
 

@@ -16,8 +16,8 @@ import helm_python as hp
 import pytest
 import yaml
 
-from unideploy.engines.helm.contract import ReleaseSpec
 from unideploy.engines.helm.charts import ChartCache
+from unideploy.engines.helm.contract import ReleaseSpec
 from unideploy.engines.helm.sdk import SdkHelm
 from unideploy.engines.helm.split import split_manifests
 

@@ -16,8 +16,8 @@ import pytest
 import yaml
 from tests.support.chart_repo import serving
 
-from unideploy.engines.helm.contract import ReleaseSpec
 from unideploy.engines.helm.charts import ChartCache, directory_digest
+from unideploy.engines.helm.contract import ReleaseSpec
 from unideploy.engines.helm.sdk import SdkHelm
 from unideploy.errors import EngineError
 

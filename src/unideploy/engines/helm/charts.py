@@ -3,7 +3,7 @@
 Local directories are digested by content; `.tgz` archives by Helm's archive digest. Charts from a
 Helm repository or `oci://` are pulled once per pinned version into `<cache>/sha256/<hex>.tgz`,
 checked against the repository index's digest, and found again offline through `<cache>/refs/`.
-Subcharts shipped in `charts/` satisfy dependencies; only missing ones are fetched (`helm_deps`).
+Subcharts shipped in `charts/` satisfy dependencies; only missing ones are fetched (`deps`).
 Used by `helm_sdk` only.
 """
 

@@ -1,6 +1,6 @@
 """Parse what Helm's renderer returns (template path → YAML text) into ordered Kubernetes objects.
 
-Pure: documents split as Helm splits them (`helm_split`), YAML through the safe loader, hooks
+Pure: documents split as Helm splits them (`split`), YAML through the safe loader, hooks
 split from ordinary objects, and a deterministic order (Helm's install order by kind, then
 namespace, then name) so renders compare equal run to run.
 """

@@ -14,14 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from unideploy.engines.helm.charts import ChartCache
 from unideploy.engines.helm.contract import (
     DEFAULT_TIMEOUT_S,
     ReleaseSpec,
     Rendered,
     Revision,
 )
-from unideploy.engines.helm.charts import ChartCache
-from unideploy.engines.helm_crds import release_crds
+from unideploy.engines.helm.crds import release_crds
 from unideploy.engines.helm.errors import engine_error, secret_object_strings
 from unideploy.engines.helm.lib import hp
 from unideploy.engines.helm.render import split_and_sort
