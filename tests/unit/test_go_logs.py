@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from unideploy.engines.go_logs import is_go_log_line
+from unideploy.cli.golog import is_go_log_line
 
 UNIDEPLOY = str(Path(sys.executable).parent / "unideploy")
 NOISY = Path(__file__).resolve().parents[1] / "fixtures" / "helm" / "noisy"

@@ -20,7 +20,7 @@ import click
 from unideploy import __version__
 from unideploy.cli import logsetup
 from unideploy.cli.common import Globals
-from unideploy.engines.go_logs import divert_go_logs
+from unideploy.cli.golog import divert_go_logs
 from unideploy.errors import UnideployError
 from unideploy.exitcodes import ExitCode
 

@@ -1,4 +1,4 @@
-"""Keep the Go libraries' own log lines (klog, Go's log/slog) off the terminal: into the debug log.
+"""Keep the Go libraries' own log lines (klog, log/slog) off the terminal: into the debug log.
 
 Helm's SDK, client-go and Terraform core write straight to file descriptor 2 (`I1204 12:00:00.1
 ... Warning: unrecognized format "int64"`, `2026/12/04 12:00:00 WARN ...`), below Python. The
