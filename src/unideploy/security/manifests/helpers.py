@@ -42,11 +42,26 @@ class Rule:
     verbs: frozenset[str]
     non_resource_urls: frozenset[str]
 
-    def grants(self, verbs: set[str], resource: str) -> bool:
-        """True when the rule grants any of `verbs` on `resource` (wildcards count)."""
+    def grants(self, verbs: set[str], resource: str, group: str | None = None) -> bool:
+        """True when the rule grants any of `verbs` on `resource` (wildcards count).
+
+        `group` is the resource's API group ("" for core); a rule naming other groups only does
+        not grant it (a rule without apiGroups is read as core). `*/exec` and `pods/*` match
+        subresources as the RBAC authorizer does.
+        """
         verb_hit = bool(self.verbs & verbs) or "*" in self.verbs
-        resource_hit = resource in self.resources or "*" in self.resources
-        return verb_hit and resource_hit
+        if not verb_hit:
+            return False
+        if group is not None and self.api_groups and not self.api_groups & {group, "*"}:
+            return False
+        if resource in self.resources or "*" in self.resources:
+            return True
+        base, _, sub = resource.partition("/")
+        return bool(sub) and bool(self.resources & {f"*/{sub}", f"{base}/*"})
+
+    def everything(self) -> bool:
+        """True for the cluster-admin rule: every verb on every resource of every group."""
+        return {"*"} <= self.verbs and {"*"} <= self.resources and {"*"} <= self.api_groups
 
 
 def rules_of(obj: K8sObject) -> Iterator[Rule]:
@@ -70,15 +85,27 @@ def risky_grants(obj: K8sObject, verbs: set[str], resources: Sequence[str]) -> I
     for index, rule in enumerate(rules_of(obj)):
         granted = sorted(verbs & rule.verbs) or (sorted(verbs) if "*" in rule.verbs else [])
         for resource in resources:
-            if granted and (resource == "*" or rule.grants(verbs, resource)):
+            if granted and (resource == "*" or rule.grants(verbs, resource, "")):
                 target = "" if resource == "*" else f" on {resource}"
                 yield f"rule {index} grants {'/'.join(granted)}{target}"
                 break
 
 
+BROAD_GROUPS = frozenset(
+    {"system:authenticated", "system:unauthenticated", "system:anonymous"}
+    | {"system:serviceaccounts"}
+)
+
+
 def is_system_subject(subject: dict[str, Any]) -> bool:
-    """True for subjects Kubernetes itself manages (system: users/groups, kube-system accounts)."""
+    """True for subjects Kubernetes itself manages (system: users/groups, kube-system accounts).
+
+    The broad groups (every user, anonymous, every service account) are not: a grant to them
+    is a grant to everyone.
+    """
     name = str(subject.get("name", ""))
+    if name in BROAD_GROUPS or name.startswith("system:serviceaccounts:"):
+        return False
     if name.startswith("system:"):
         return True
     return subject.get("kind") == "ServiceAccount" and subject.get("namespace") == "kube-system"

@@ -1,8 +1,8 @@
 """The check registry: Severity, Finding, Check, and the run applying every check to objects.
 
-Checks live one per module under `unideploy.security.manifests.k8s` and are discovered here.
-`run_checks` walks the objects, calls each check's hooks and applies exemptions
-(`unideploy.io/exempt` plus `unideploy.io/exempt-reason` annotations).
+Checks live one per module under `unideploy.security.manifests.k8s` and are discovered here. `run_checks`
+walks the objects, calls each check's hooks and applies exemptions (`unideploy.io/exempt` plus
+`unideploy.io/exempt-reason` annotations).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from unideploy.errors import ConfigError
 from unideploy.security.manifests.objects import (
     EXEMPT_ANNOTATION,
     EXEMPT_REASON_ANNOTATION,
@@ -27,6 +26,8 @@ from unideploy.security.manifests.objects import (
     PodSpec,
     pod_spec_of,
 )
+from unideploy.security.manifests.objectset import ObjectSet
+from unideploy.errors import ConfigError
 
 CHECK_ID = re.compile(r"^UD-K8S-\d{3}$")
 
@@ -75,6 +76,12 @@ class Finding:
     line: int = 0
     exempted: bool = False
     exemption_reason: str | None = None
+    unknown: bool = False
+
+    @property
+    def verdict(self) -> str:
+        """`fail`, or `unknown` when the check needed objects outside the scanned set."""
+        return "unknown" if self.unknown else "fail"
 
     def to_json(self) -> dict[str, Any]:
         """The JSON shape of a finding (stable: other tools read it)."""
@@ -85,6 +92,7 @@ class Finding:
             "object": self.object.to_json(),
             "container": self.container,
             "message": self.message,
+            "verdict": self.verdict,
             "references": list(self.references),
             "source": {"path": self.path, "line": self.line},
             "exempted": self.exempted,
@@ -150,8 +158,13 @@ class Check:
         *,
         severity: Severity | None = None,
         at: K8sObject | None = None,
+        unknown: bool = False,
     ) -> Finding:
-        """Build a finding of this check about a container, pod spec, object or bare reference."""
+        """Build a finding of this check about a container, pod spec, object or bare reference.
+
+        `unknown=True` marks a verdict the scanned set cannot settle (the objects it needs may be
+        applied by another tool); it is reported, never silently passed.
+        """
         container = subject.name if isinstance(subject, Container) else None
         if isinstance(subject, Container | PodSpec):
             at = subject.owner
@@ -169,6 +182,7 @@ class Check:
             references=self.references,
             path=at.path if at else "",
             line=at.line if at else 0,
+            unknown=unknown,
         )
 
     def run(self, objects: Sequence[K8sObject], walk: Walk | None = None) -> list[Finding]:
@@ -187,8 +201,10 @@ class Check:
                 for container in containers:
                     for container_hook in self._container_hooks:
                         found += _collect(container_hook(container))
-        for collection_hook in self._collection_hooks:
-            found += _collect(collection_hook(objects))
+        if self._collection_hooks:
+            whole = ObjectSet.of(objects)
+            for collection_hook in self._collection_hooks:
+                found += _collect(collection_hook(whole))
         return found
 
 
@@ -206,7 +222,7 @@ def prepare(objects: Sequence[K8sObject]) -> Walk:
 
 @cache
 def all_checks() -> tuple[Check, ...]:
-    """Every registered check, ordered by ID (imports each module of `security.manifests.k8s`)."""
+    """Every registered check, ordered by ID (imports each module of `unideploy.security.manifests.k8s`)."""
     from unideploy.security.manifests import k8s
 
     checks: list[Check] = []
@@ -259,10 +275,18 @@ def apply_exemptions(findings: Iterable[Finding], objects: Sequence[K8sObject]) 
 
 
 def run_checks(
-    objects: Sequence[K8sObject], checks: Sequence[Check] | None = None
+    objects: Sequence[K8sObject],
+    checks: Sequence[Check] | None = None,
+    *,
+    environment: str | None = None,
 ) -> list[Finding]:
-    """Run `checks` (default: all) over `objects` and return findings with exemptions applied."""
+    """Run `checks` (default: all) over `objects` and return findings with exemptions applied.
+
+    `objects` is the whole rendered set (a release, or every release of an environment):
+    cross-object checks see all of it at once; `environment` names the environment it is for.
+    """
     found: list[Finding] = []
+    objects = ObjectSet.of(objects, environment)
     walk = prepare(objects)
     for check in all_checks() if checks is None else checks:
         found += check.run(objects, walk)

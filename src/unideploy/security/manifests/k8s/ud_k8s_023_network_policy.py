@@ -1,18 +1,21 @@
-"""UD-K8S-023 workloads no NetworkPolicy selects (checkov CKV2_K8S_6, kubescape C-0260)."""
+"""UD-K8S-023 workloads no NetworkPolicy selects (checkov CKV2_K8S_6, kubescape C-0260).
+
+Cross-object: a workload passes when a NetworkPolicy of its namespace selects its pod labels
+(an empty podSelector selects every pod) and isolates ingress (policyTypes lists Ingress, or is
+unset). A namespace with no NetworkPolicy in the scanned set is "unknown": its policies may be
+applied by another tool.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
 
-from unideploy.security.manifests.objects import (
-    K8sObject,
-    as_list,
-    as_map,
-    namespace_of,
-    pod_spec_of,
-)
+from unideploy.security.manifests.objects import K8sObject, as_list, as_map, namespace_of, pod_spec_of
+from unideploy.security.manifests.objectset import ObjectSet, pod_labels
 from unideploy.security.manifests.registry import Check, Finding, Severity
+from unideploy.security.manifests.selectors import selects
+
+__all__ = ["CHECK", "policy_types", "selects"]
 
 CHECK = Check(
     id="UD-K8S-023",
@@ -26,51 +29,37 @@ CHECK = Check(
 )
 
 
-def selects(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
-    """True when a label selector (matchLabels and matchExpressions) matches `labels`."""
-    for key, value in as_map(selector.get("matchLabels")).items():
-        if labels.get(str(key)) != str(value):
-            return False
-    for expression in as_list(selector.get("matchExpressions")):
-        expr = as_map(expression)
-        key, operator = str(expr.get("key", "")), expr.get("operator")
-        values = {str(v) for v in as_list(expr.get("values"))}
-        present = key in labels
-        if operator == "In" and not (present and labels[key] in values):
-            return False
-        if operator == "NotIn" and present and labels[key] in values:
-            return False
-        if operator == "Exists" and not present:
-            return False
-        if operator == "DoesNotExist" and present:
-            return False
-    return True
-
-
-def _pod_labels(obj: K8sObject) -> dict[str, str]:
-    pod = pod_spec_of(obj)
-    if pod is None or not pod.template_metadata:
-        return obj.labels
-    return {str(k): str(v) for k, v in as_map(pod.template_metadata.get("labels")).items()}
+def policy_types(policy: K8sObject) -> set[str]:
+    """The directions a policy isolates (Ingress when unset; Egress too when it has rules)."""
+    written = {str(t) for t in as_list(policy.spec.get("policyTypes"))}
+    if written:
+        return written
+    return {"Ingress", "Egress"} if "egress" in policy.spec else {"Ingress"}
 
 
 @CHECK.collection
 def unselected(objects: Sequence[K8sObject]) -> Iterator[Finding]:
-    policies: dict[str, list[Mapping[str, Any]]] = {}
-    for obj in objects:
-        if obj.kind == "NetworkPolicy":
-            selector = as_map(obj.spec.get("podSelector"))
-            policies.setdefault(namespace_of(obj), []).append(selector)
-    for obj in objects:
+    world = ObjectSet.of(objects)
+    for obj in world:
         if pod_spec_of(obj) is None:
             continue
         namespace = namespace_of(obj)
-        in_namespace = policies.get(namespace, [])
-        labels = _pod_labels(obj)
-        if any(selects(selector, labels) for selector in in_namespace):
+        policies = world.in_namespace("NetworkPolicy", namespace)
+        if not policies:
+            yield CHECK.finding(
+                obj,
+                f"the scanned set holds no NetworkPolicy for namespace {namespace}; "
+                "policies applied by another tool cannot be seen",
+                unknown=True,
+            )
             continue
-        if in_namespace:
-            message = f"no NetworkPolicy in namespace {namespace} selects its pods"
+        labels = pod_labels(obj)
+        chosen = [p for p in policies if selects(as_map(p.spec.get("podSelector")), labels)]
+        if any("Ingress" in policy_types(p) for p in chosen):
+            continue
+        if chosen:
+            names = ", ".join(sorted(p.name for p in chosen))
+            message = f"only egress policies select its pods ({names}); ingress stays open"
         else:
-            message = f"namespace {namespace} has no NetworkPolicy at all"
+            message = f"no NetworkPolicy in namespace {namespace} selects its pods"
         yield CHECK.finding(obj, message)

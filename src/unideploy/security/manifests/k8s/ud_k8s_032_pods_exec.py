@@ -1,15 +1,21 @@
-"""UD-K8S-032 roles that exec or attach into pods (kubescape C-0002)."""
+"""UD-K8S-032 roles that exec or attach into pods (kubescape C-0002).
+
+The role itself is flagged, and so is every binding granting it (resolved through aggregated
+ClusterRoles and the Kubernetes defaults such as `edit`), naming role and subjects.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from unideploy.security.manifests.helpers import risky_grants
 from unideploy.security.manifests.objects import RBAC_ROLE_KINDS, K8sObject
+from unideploy.security.manifests.rbac import granting, judge_bindings
 from unideploy.security.manifests.registry import Check, Finding, Severity
 
 VERBS = set(["create", "get"])
 RESOURCES = ["pods/exec", "pods/attach"]
+WHAT = "pods/exec or pods/attach"
 
 CHECK = Check(
     id="UD-K8S-032",
@@ -25,3 +31,8 @@ CHECK = Check(
 def risky(obj: K8sObject) -> Iterator[Finding]:
     for message in risky_grants(obj, VERBS, RESOURCES):
         yield CHECK.finding(obj, message)
+
+
+@CHECK.collection
+def bindings(objects: Sequence[K8sObject]) -> Iterator[Finding]:
+    yield from judge_bindings(CHECK, objects, WHAT, granting(VERBS, RESOURCES))
