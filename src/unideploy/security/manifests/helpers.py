@@ -140,3 +140,11 @@ def missing_resource(
     if request in (None, "") and limit in (None, ""):
         return f"resources.requests.{resource} is not set (nor a limit)"
     return None
+
+
+# Capabilities that break the container boundary or the node's network (kubescape C-0046's
+# insecure list, Polaris' dangerous list, plus DAC_READ_SEARCH of the "shocker" escape).
+DANGEROUS_CAPABILITIES = frozenset(
+    {"ALL", "SYS_ADMIN", "NET_ADMIN", "NET_RAW", "SYS_PTRACE", "SYS_MODULE", "SYS_RAWIO"}
+    | {"SYS_BOOT", "MAC_ADMIN", "MAC_OVERRIDE", "SETPCAP", "PERFMON", "BPF", "DAC_READ_SEARCH"}
+)

@@ -1,4 +1,7 @@
-"""UD-K8S-013 NET_RAW not dropped (checkov CKV_K8S_28, kubescape C-0055)."""
+"""UD-K8S-013 NET_RAW not dropped, or added back (checkov CKV_K8S_28, kubescape C-0055).
+
+`drop: [ALL]` with `add: [NET_RAW]` keeps NET_RAW: the runtime adds after it drops.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,9 @@ CHECK = Check(
 
 @CHECK.containers
 def net_raw(container: Container) -> Finding | None:
-    _, dropped = container.capabilities
+    added, dropped = container.capabilities
+    if added & {"NET_RAW", "ALL"}:
+        return CHECK.finding(container, "adds NET_RAW back" if "NET_RAW" in added else "adds ALL")
     if not dropped & {"NET_RAW", "ALL"}:
         return CHECK.finding(container, "does not drop NET_RAW or ALL capabilities")
     return None

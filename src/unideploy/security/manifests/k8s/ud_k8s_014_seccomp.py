@@ -28,5 +28,10 @@ def seccomp(container: Container) -> Finding | None:
         legacy = notes.get(LEGACY_CONTAINER + container.name) or notes.get(LEGACY_POD)
         if legacy in GOOD_LEGACY or (legacy or "").startswith("localhost/"):
             return None
-        return CHECK.finding(container, "no seccomp profile is set (runs Unconfined)")
-    return CHECK.finding(container, f"seccomp profile is {profile}")
+        return CHECK.finding(
+            container,
+            "no seccomp profile is set in the container's or the pod's securityContext "
+            "(runs Unconfined)",
+        )
+    where = "container" if as_map(container.security_context.get("seccompProfile")) else "pod"
+    return CHECK.finding(container, f"seccomp profile is {profile} (set at {where} level)")

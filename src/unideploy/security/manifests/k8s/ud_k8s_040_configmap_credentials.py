@@ -1,14 +1,17 @@
-"""UD-K8S-040 credentials stored in ConfigMaps (kubescape C-0012)."""
+"""UD-K8S-040 credentials stored in ConfigMaps (kubescape C-0012).
+
+A key named like a credential with a literal value, a PEM private key, a URL with a password, a
+high-entropy token, or a `password: …` line inside a config file held in the ConfigMap. The value
+is never shown.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from unideploy.security.manifests.credentials import reason
 from unideploy.security.manifests.objects import K8sObject, as_map
 from unideploy.security.manifests.registry import Check, Finding, Severity
-
-SENSITIVE = re.compile(r"(passw(or)?d|secret|token|api[_-]?key|private[_-]?key|credential)", re.I)
 
 CHECK = Check(
     id="UD-K8S-040",
@@ -25,5 +28,6 @@ CHECK = Check(
 @CHECK.objects
 def credentials(obj: K8sObject) -> Iterator[Finding]:
     for key, value in as_map(obj.raw.get("data")).items():
-        if SENSITIVE.search(str(key)) and str(value or "").strip():
-            yield CHECK.finding(obj, f"key {key} looks like a credential (value not shown)")
+        why = reason(str(key), value)
+        if why:
+            yield CHECK.finding(obj, f"key {key} {why} (value not shown)")
