@@ -44,7 +44,7 @@ def scan_text(out: Console, result: ScanResult, *, show_exempted: bool = True) -
         for f in active:
             table.add_row(
                 f"[{STYLE[f.severity]}]{f.severity.value}[/]",
-                f.check_id,
+                f"{f.check_id} (unknown)" if f.unknown else f.check_id,
                 str(f.object),
                 f.container or "",
                 f.message,
@@ -62,6 +62,12 @@ def scan_text(out: Console, result: ScanResult, *, show_exempted: bool = True) -
     if result.skipped:
         kinds = sorted({ref.kind for _, ref in result.skipped})
         out.print(f"\nskipped {len(result.skipped)} custom resource(s): {', '.join(kinds)}")
+    unknown = sum(1 for f in active if f.unknown)
+    if unknown:
+        out.print(
+            f"\n{unknown} finding(s) marked (unknown): the check needs objects outside the "
+            "scanned set (e.g. NetworkPolicies or roles applied by another tool)"
+        )
     out.print(
         f"\n{result.files} file(s), {result.objects} object(s), {len(active)} finding(s), "
         f"{len(exempted)} exempted"

@@ -73,7 +73,11 @@ def _result(found: Finding, index: int, base: Path | None) -> dict[str, Any]:
             }
         ],
         "partialFingerprints": {"unideploy/v1": hashlib.sha256(identity.encode()).hexdigest()[:32]},
-        "properties": {"severity": found.severity.value, "references": list(found.references)},
+        "properties": {
+            "severity": found.severity.value,
+            "verdict": found.verdict,
+            "references": list(found.references),
+        },
     }
     if found.exempted:
         result["suppressions"] = [

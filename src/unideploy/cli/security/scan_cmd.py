@@ -122,7 +122,12 @@ def _scan(
     chosen = [check_by_id(i) for i in only] if only else list(all_checks())
     skipped = {check_by_id(i).id for i in skip}
     chosen = [c for c in chosen if c.id not in skipped]
-    result = scan(list(manifests), checks=chosen, max_bytes=max_file_size * 2**20)
+    result = scan(
+        list(manifests),
+        checks=chosen,
+        max_bytes=max_file_size * 2**20,
+        environment=environment,
+    )
     policy, origin = (
         environment_policy(ctx, environment)
         if environment

@@ -1,9 +1,9 @@
-"""Telling credentials from settings in literal values (env vars, ConfigMap data); values never shown.
+"""Telling credentials from settings in literal values (env vars, ConfigMap data).
 
-Used by UD-K8S-040 (ConfigMaps) and UD-K8S-041 (container env). Three signals: a key name that
-carries a credential word with a literal value (not a reference, path or placeholder), a PEM private
-key block, and a high-entropy token (random-looking, or a known token prefix, or a URL with a
-password in it). Each returns a short reason, never the value.
+Used by UD-K8S-040 (ConfigMaps) and UD-K8S-041 (container env). Signals: a key named like a
+credential holding a literal value (not a reference, path, flag or placeholder), a PEM private
+key, a URL with a password, and a random-looking token (known prefix, or high entropy). Each
+returns a short reason; the value itself is never part of it.
 """
 
 from __future__ import annotations

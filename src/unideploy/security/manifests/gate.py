@@ -60,5 +60,5 @@ def static_gate(
     """
     objects = [K8sObject(raw=obj, path=source) for source, obj in manifests if obj]
     chosen = policy or policy_for(environment, security, overrides)
-    findings = chosen.exempt(scan_objects(objects))
+    findings = chosen.exempt(scan_objects(objects, environment=environment))
     return GateResult(findings, evaluate(findings, chosen))

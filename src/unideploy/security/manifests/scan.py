@@ -101,6 +101,7 @@ class ScanResult:
                 "files": self.files,
                 "objects": self.objects,
                 "findings": len(active),
+                "unknown": sum(1 for f in active if f.unknown),
                 "exempted": len(self.findings) - len(active),
                 "errors": len(self.errors),
                 "skipped": len(self.skipped),
@@ -235,10 +236,17 @@ def load_paths(paths: Sequence[Path], *, max_bytes: int = MAX_FILE_BYTES) -> Loa
 
 
 def scan_objects(
-    objects: Sequence[K8sObject], checks: Sequence[Check] | None = None
+    objects: Sequence[K8sObject],
+    checks: Sequence[Check] | None = None,
+    *,
+    environment: str | None = None,
 ) -> tuple[Finding, ...]:
-    """Run the checks over loaded objects (the deploy gate calls this on rendered output)."""
-    return tuple(run_checks(objects, checks))
+    """Run the checks over loaded objects (the deploy gate calls this on rendered output).
+
+    Pass the whole rendered set at once (every release of the environment): cross-object checks
+    judge what they can see and report "unknown" for what lies outside it.
+    """
+    return tuple(run_checks(objects, checks, environment=environment))
 
 
 def scan(
@@ -246,11 +254,12 @@ def scan(
     *,
     checks: Sequence[Check] | None = None,
     max_bytes: int = MAX_FILE_BYTES,
+    environment: str | None = None,
 ) -> ScanResult:
-    """Load `paths` and run `checks` (default: all) over every object found."""
+    """Load `paths` and run `checks` (default: all) over every object found, as one set."""
     loaded = load_paths(paths, max_bytes=max_bytes)
     return ScanResult(
-        findings=scan_objects(loaded.objects, checks),
+        findings=scan_objects(loaded.objects, checks, environment=environment),
         errors=tuple(loaded.errors),
         skipped=tuple(loaded.skipped),
         files=loaded.files,

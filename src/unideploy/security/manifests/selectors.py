@@ -6,7 +6,7 @@ use the same `matchLabels` plus `matchExpressions` shape; `selects` is the one r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from unideploy.security.manifests.objects import as_list, as_map
@@ -41,6 +41,6 @@ def selects(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
     return True
 
 
-def selects_any(selectors: list[Mapping[str, Any]], labels: Mapping[str, str]) -> bool:
+def selects_any(selectors: Sequence[Mapping[str, Any]], labels: Mapping[str, str]) -> bool:
     """True when one of `selectors` matches (aggregation rules: a list of selectors, ORed)."""
     return any(selects(s, labels) for s in selectors)
