@@ -6,6 +6,12 @@ venv under ~/.cache, never a dependency of the project), then prints the time ra
 check of ours that cites a checkov ID, how many manifests each tool flagged and where they differ.
 
     .venv/bin/python bench/security_scan.py [--count 1000] [--seed 7] [--install-checkov]
+    .venv/bin/python bench/security_scan.py --ours-only [--budget 1.0]
+
+The mix includes the objects cross-object checks judge together (NetworkPolicies, PDBs, HPAs,
+bindings to aggregated ClusterRoles, literal credentials), so the timing covers them.
+`--ours-only` skips checkov and exits 1 when the in-process scan takes longer than `--budget`
+seconds per 1,000 objects.
 """
 
 from __future__ import annotations
@@ -22,9 +28,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from unideploy.engines.process import run
 from unideploy.security.manifests.registry import all_checks
-from unideploy.security.manifests.scan import scan
+from unideploy.security.manifests.scan import load_paths, scan, scan_objects
+from unideploy.engines.process import run
 
 CACHE = Path.home() / ".cache" / "unideploy-bench"
 CHECKOV_VENV = CACHE / "checkov-venv"
@@ -87,6 +93,8 @@ def _container(rng: random.Random, name: str) -> dict[str, Any]:
         container["env"] = [
             {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "api", "key": "token"}}}
         ]
+    if rng.random() < 0.1:
+        container.setdefault("env", []).append({"name": "DB_PASSWORD", "value": "placeholder"})
     return container
 
 
@@ -166,7 +174,7 @@ def _rbac(rng: random.Random, index: int) -> dict[str, Any]:
     )
     kind = rng.choice(["RoleBinding", "ClusterRoleBinding"])
     meta = {"name": name} if kind == "ClusterRoleBinding" else _metadata(rng, name)
-    role = rng.choice(["cluster-admin", "view", "edit"])
+    role = rng.choice(["cluster-admin", "view", "edit", "x-1", f"rbac-{index - 1}"])
     return {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": kind,
@@ -207,6 +215,51 @@ def _other(rng: random.Random, index: int) -> dict[str, Any]:
     }
 
 
+def _cross(rng: random.Random, index: int) -> dict[str, Any]:
+    """Objects judged together with others: policies, budgets, autoscalers, aggregated roles."""
+    namespace = rng.choice(["default", "apps", "monitoring", "storage"])
+    meta = {"name": f"x-{index}", "namespace": namespace}
+    target = f"app-{rng.randrange(max(index, 1))}"
+    choice = rng.random()
+    if choice < 0.3:
+        selector = rng.choice([{}, {"matchLabels": {"app": target}}])
+        spec: dict[str, Any] = {"podSelector": selector}
+        if rng.random() < 0.3:
+            spec["policyTypes"] = rng.choice([["Ingress"], ["Egress"], ["Ingress", "Egress"]])
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": meta,
+            "spec": spec,
+        }
+    if choice < 0.6:
+        budget = rng.choice([{"minAvailable": 1}, {"maxUnavailable": 0}, {"minAvailable": "50%"}])
+        spec = {**budget, "selector": {"matchLabels": {"app": target}}}
+        return {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": meta,
+            "spec": spec,
+        }
+    if choice < 0.8:
+        ref = {"apiVersion": "apps/v1", "kind": "Deployment", "name": target}
+        spec = {"scaleTargetRef": ref, "minReplicas": rng.choice([1, 2, 3]), "maxReplicas": 5}
+        return {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": meta,
+            "spec": spec,
+        }
+    label = {f"example.org/aggregate-to-{rng.choice(['ops', 'dev'])}": "true"}
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": f"x-{index}", "labels": label},
+        "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": label}]},
+        "rules": [],
+    }
+
+
 def generate(directory: Path, count: int, seed: int) -> None:
     """Write `count` manifests, one object per file, deterministically from `seed`."""
     rng = random.Random(seed)
@@ -214,10 +267,12 @@ def generate(directory: Path, count: int, seed: int) -> None:
     yaml.default_flow_style = False
     for index in range(count):
         roll = rng.random()
-        if roll < 0.7:
+        if roll < 0.65:
             obj = _workload(rng, index)
-        elif roll < 0.9:
+        elif roll < 0.8:
             obj = _rbac(rng, index)
+        elif roll < 0.9:
+            obj = _cross(rng, index)
         else:
             obj = _other(rng, index)
         with (directory / f"m{index:04d}.yaml").open("w") as handle:
@@ -348,6 +403,34 @@ def agreement(
     return rows
 
 
+def ours_only(count: int, seed: int, budget: float, keep: Path | None) -> int:
+    """Time our in-process scan, loading included (best of three), against the budget."""
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = keep or Path(scratch)
+        directory.mkdir(parents=True, exist_ok=True)
+        generate(directory, count, seed)
+        loaded = load_paths([directory])
+        assert not loaded.errors, loaded.errors[:3]
+        checks_only, whole = [], []
+        for _ in range(3):
+            start = time.perf_counter()
+            findings = scan_objects(loaded.objects)
+            checks_only.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            scan([directory])
+            whole.append(time.perf_counter() - start)
+    objects = len(loaded.objects)
+    per_thousand = min(whole) * 1000 / max(objects, 1)
+    unknown = sum(1 for f in findings if f.unknown)
+    print(f"{objects} objects (seed {seed}), {len(all_checks())} checks")
+    print(f"  checks only        {min(checks_only):8.3f} s")
+    print(f"  load + checks      {min(whole):8.3f} s  ({per_thousand:.3f} s per 1,000 objects)")
+    print(f"  findings           {len(findings):8d}  ({unknown} unknown)")
+    verdict = "within" if per_thousand <= budget else "OVER"
+    print(f"  budget             {budget:8.3f} s per 1,000 objects: {verdict}")
+    return 0 if per_thousand <= budget else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
@@ -355,7 +438,11 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="write the manifests here and keep them")
     parser.add_argument("--install-checkov", action="store_true", help="create the checkov venv")
     parser.add_argument("--json", type=Path, help="also write the full report as JSON")
+    parser.add_argument("--ours-only", action="store_true", help="time our scan, skip checkov")
+    parser.add_argument("--budget", type=float, default=1.0, help="seconds per 1,000 objects")
     options = parser.parse_args()
+    if options.ours_only:
+        return ours_only(options.count, options.seed, options.budget, options.keep)
     binary = CHECKOV_VENV / "bin" / "checkov"
     if options.install_checkov:
         binary = install_checkov()

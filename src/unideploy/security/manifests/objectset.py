@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from typing import Any, TypeVar
 
-from unideploy.security.manifests.objects import K8sObject, as_map, namespace_of, pod_spec_of
+from unideploy.security.manifests.objects import K8sObject, PodSpec, as_map, namespace_of, pod_spec_of
 
 T = TypeVar("T")
 SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
@@ -59,10 +59,28 @@ class ObjectSet(tuple[K8sObject, ...]):
         """Objects of `kind` in `namespace` ("" for cluster-scoped kinds)."""
         return self._by_kind_namespace.get((kind, namespace), [])
 
+    @cached_property
+    def _by_kind(self) -> dict[str, list[K8sObject]]:
+        index: dict[str, list[K8sObject]] = {}
+        for obj in self:
+            index.setdefault(obj.kind, []).append(obj)
+        return index
+
     def of_kind(self, *kinds: str) -> list[K8sObject]:
-        """Every object of one of `kinds`, in input order."""
-        wanted = set(kinds)
-        return [obj for obj in self if obj.kind in wanted]
+        """Every object of one of `kinds` (kind by kind, each in input order)."""
+        if len(kinds) == 1:
+            return self._by_kind.get(kinds[0], [])
+        return [obj for kind in kinds for obj in self._by_kind.get(kind, [])]
+
+    @cached_property
+    def workloads(self) -> list[tuple[K8sObject, dict[str, str]]]:
+        """Every pod-bearing object with the labels its pods carry, found once."""
+        out = []
+        for obj in self:
+            pod = pod_spec_of(obj)
+            if pod is not None:
+                out.append((obj, _labels_of(obj, pod)))
+        return out
 
     def named(self, kind: str, namespace: str, name: str) -> K8sObject | None:
         """The object of `kind` called `name` in `namespace` ("" when cluster-scoped), if any."""
@@ -85,7 +103,10 @@ class ObjectSet(tuple[K8sObject, ...]):
 
 def pod_labels(obj: K8sObject) -> dict[str, str]:
     """The labels the workload's pods carry (template labels; a Pod's own labels)."""
-    pod = pod_spec_of(obj)
+    return _labels_of(obj, pod_spec_of(obj))
+
+
+def _labels_of(obj: K8sObject, pod: PodSpec | None) -> dict[str, str]:
     if pod is None or not pod.template_metadata:
         return obj.labels
     return {str(k): str(v) for k, v in as_map(pod.template_metadata.get("labels")).items()}

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from unideploy.security.manifests.objects import K8sObject, as_list, as_map, namespace_of, pod_spec_of
-from unideploy.security.manifests.objectset import ObjectSet, pod_labels
+from unideploy.security.manifests.objects import K8sObject, as_list, as_map, namespace_of
+from unideploy.security.manifests.objectset import ObjectSet
 from unideploy.security.manifests.registry import Check, Finding, Severity
 from unideploy.security.manifests.selectors import selects
 
@@ -40,9 +40,7 @@ def policy_types(policy: K8sObject) -> set[str]:
 @CHECK.collection
 def unselected(objects: Sequence[K8sObject]) -> Iterator[Finding]:
     world = ObjectSet.of(objects)
-    for obj in world:
-        if pod_spec_of(obj) is None:
-            continue
+    for obj, labels in world.workloads:
         namespace = namespace_of(obj)
         policies = world.in_namespace("NetworkPolicy", namespace)
         if not policies:
@@ -53,7 +51,6 @@ def unselected(objects: Sequence[K8sObject]) -> Iterator[Finding]:
                 unknown=True,
             )
             continue
-        labels = pod_labels(obj)
         chosen = [p for p in policies if selects(as_map(p.spec.get("podSelector")), labels)]
         if any("Ingress" in policy_types(p) for p in chosen):
             continue
