@@ -77,3 +77,10 @@ def test_field_notes_list_is_covered() -> None:
     cited = {ref for check in all_checks() for ref in check.references}
     assert expected <= cited, sorted(expected - cited)
     assert len(all_checks()) >= 25
+
+
+def test_docs_list_every_check() -> None:
+    """docs/security-checks.md's table names every check with its current severity."""
+    text = (HERE.parents[1] / "docs" / "security-checks.md").read_text()
+    for check in all_checks():
+        assert f"| {check.id} | {check.severity.value} |" in text, check.id
