@@ -28,6 +28,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from unideploy.security.manifests.k8s.ud_k8s_052_pull_policy import FULL_VERSION
 from unideploy.security.manifests.registry import all_checks
 from unideploy.security.manifests.scan import load_paths, scan, scan_objects
 from unideploy.engines.process import run
@@ -364,11 +365,29 @@ def _request_defaults_from_limit(resource: str) -> Any:
     return rule
 
 
+def _fixed_versions_only(path: Path) -> bool:
+    """Every container not pulled Always names a full x.y.z version (or a digest): not mutable."""
+    spec = _read_pod_spec(path)
+    containers = spec.get("containers", []) + spec.get("initContainers", [])
+    for container in containers:
+        if container.get("imagePullPolicy") == "Always":
+            continue
+        image = str(container.get("image", ""))
+        tag = image.partition("@")[0].rpartition(":")[2] if ":" in image.rpartition("/")[2] else ""
+        if "@" not in image and not FULL_VERSION.match(tag):
+            return False
+    return True
+
+
 # Disagreements where checkov is wrong about Kubernetes, each with the rule that proves it.
 LIMIT_NOTE = "a limit without a request: Kubernetes copies the limit into the request"
 EXPLAINED = {
     "CKV_K8S_10": (_request_defaults_from_limit("cpu"), LIMIT_NOTE),
     "CKV_K8S_12": (_request_defaults_from_limit("memory"), LIMIT_NOTE),
+    "CKV_K8S_15": (
+        _fixed_versions_only,
+        "checkov asks Always for fixed x.y.z tags too; UD-K8S-052 asks it for mutable tags only",
+    ),
     "CKV_K8S_31": (
         _cronjob_with_container_seccomp,
         "checkov ignores container-level seccompProfile in CronJobs; Kubernetes honours it",

@@ -43,3 +43,24 @@ def test_agreement_rows_cover_every_cited_checkov_id(tmp_path: Path) -> None:
     privileged = next(r for r in rows if r["check"] == "UD-K8S-001")
     assert (privileged["both"], privileged["checkov_only"]) == (1, ["m2.yaml"])
     assert {r["checkov"] for r in rows} >= {"CKV_K8S_16", "CKV2_K8S_6", "CKV_K8S_49"}
+
+
+def test_ours_only_reports_against_the_budget(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    bench = load_bench()
+    assert bench.ours_only(40, 3, budget=1e9, keep=tmp_path / "a") == 0
+    assert "within" in capsys.readouterr().out
+    assert bench.ours_only(40, 3, budget=0.0, keep=tmp_path / "b") == 1
+    assert "OVER" in capsys.readouterr().out
+
+
+def test_fixed_versions_explain_checkov_pull_policy(tmp_path: Path) -> None:
+    bench = load_bench()
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n"
+    pod += (
+        "    - {{name: a, image: 'registry.example.org/a:{tag}', imagePullPolicy: IfNotPresent}}\n"
+    )
+    fixed, moving = tmp_path / "fixed.yaml", tmp_path / "moving.yaml"
+    fixed.write_text(pod.format(tag="1.2.3"))
+    moving.write_text(pod.format(tag="1.2"))
+    assert bench._fixed_versions_only(fixed)
+    assert not bench._fixed_versions_only(moving)
