@@ -28,10 +28,10 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from unideploy.engines.process import run
 from unideploy.security.manifests.k8s.ud_k8s_052_pull_policy import FULL_VERSION
 from unideploy.security.manifests.registry import all_checks
 from unideploy.security.manifests.scan import load_paths, scan, scan_objects
-from unideploy.engines.process import run
 
 CACHE = Path.home() / ".cache" / "unideploy-bench"
 CHECKOV_VENV = CACHE / "checkov-venv"

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
 from unideploy.checks.gate import static_gate
 from unideploy.checks.objects import K8sObject
 from unideploy.checks.policy import Policy, evaluate
 from unideploy.checks.registry import Finding, Severity, check_by_id, run_checks
 from unideploy.checks.scan import scan
+
 from unideploy.cli.main import cli
 
 RBAC = "rbac.authorization.k8s.io/v1"

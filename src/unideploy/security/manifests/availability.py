@@ -10,7 +10,13 @@ from __future__ import annotations
 import math
 
 from unideploy.security.manifests.objects import K8sObject, as_map, namespace_of
-from unideploy.security.manifests.objectset import SCALABLE_KINDS, ObjectSet, count_of, pod_labels, replicas_of
+from unideploy.security.manifests.objectset import (
+    SCALABLE_KINDS,
+    ObjectSet,
+    count_of,
+    pod_labels,
+    replicas_of,
+)
 from unideploy.security.manifests.selectors import selects
 
 # Mark a workload highly available with this annotation (or label) set to "true"; UD-K8S-047

@@ -12,7 +12,13 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from typing import Any, TypeVar
 
-from unideploy.security.manifests.objects import K8sObject, PodSpec, as_map, namespace_of, pod_spec_of
+from unideploy.security.manifests.objects import (
+    K8sObject,
+    PodSpec,
+    as_map,
+    namespace_of,
+    pod_spec_of,
+)
 
 T = TypeVar("T")
 SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})

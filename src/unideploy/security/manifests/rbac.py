@@ -20,7 +20,13 @@ from unideploy.security.manifests.helpers import (
     rules_of,
     subjects_of,
 )
-from unideploy.security.manifests.objects import RBAC_BINDING_KINDS, K8sObject, as_list, as_map, namespace_of
+from unideploy.security.manifests.objects import (
+    RBAC_BINDING_KINDS,
+    K8sObject,
+    as_list,
+    as_map,
+    namespace_of,
+)
 from unideploy.security.manifests.objectset import ObjectSet
 from unideploy.security.manifests.registry import Check, Finding
 from unideploy.security.manifests.selectors import selects_any

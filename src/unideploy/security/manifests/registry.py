@@ -1,8 +1,8 @@
 """The check registry: Severity, Finding, Check, and the run applying every check to objects.
 
-Checks live one per module under `unideploy.security.manifests.k8s` and are discovered here. `run_checks`
-walks the objects, calls each check's hooks and applies exemptions (`unideploy.io/exempt` plus
-`unideploy.io/exempt-reason` annotations).
+Checks live one per module under `unideploy.security.manifests.k8s` and are discovered here.
+`run_checks` walks the objects, calls each check's hooks and applies exemptions
+(`unideploy.io/exempt` plus `unideploy.io/exempt-reason` annotations).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
+from unideploy.errors import ConfigError
 from unideploy.security.manifests.objects import (
     EXEMPT_ANNOTATION,
     EXEMPT_REASON_ANNOTATION,
@@ -27,7 +28,6 @@ from unideploy.security.manifests.objects import (
     pod_spec_of,
 )
 from unideploy.security.manifests.objectset import ObjectSet
-from unideploy.errors import ConfigError
 
 CHECK_ID = re.compile(r"^UD-K8S-\d{3}$")
 
@@ -222,7 +222,7 @@ def prepare(objects: Sequence[K8sObject]) -> Walk:
 
 @cache
 def all_checks() -> tuple[Check, ...]:
-    """Every registered check, ordered by ID (imports each module of `unideploy.security.manifests.k8s`)."""
+    """Every registered check, ordered by ID (imports each module of `security.manifests.k8s`)."""
     from unideploy.security.manifests import k8s
 
     checks: list[Check] = []
