@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from unideploy.checks.credentials import credential_name, reason
+
+from unideploy.security.manifests.credentials import credential_name, reason
 
 TOKEN = "Zq8xM2vR7tLp0sQe4WnY9bKc1HdF6gJa"
 

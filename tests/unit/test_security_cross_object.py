@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from unideploy.checks.gate import static_gate
-from unideploy.checks.objects import K8sObject
-from unideploy.checks.policy import Policy, evaluate
-from unideploy.checks.registry import Finding, Severity, check_by_id, run_checks
-from unideploy.checks.scan import scan
 
 from unideploy.cli.main import cli
+from unideploy.security.manifests.gate import static_gate
+from unideploy.security.manifests.objects import K8sObject
+from unideploy.security.manifests.policy import Policy, evaluate
+from unideploy.security.manifests.registry import Finding, Severity, check_by_id, run_checks
+from unideploy.security.manifests.scan import scan
 
 RBAC = "rbac.authorization.k8s.io/v1"
 
