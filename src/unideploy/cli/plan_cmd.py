@@ -5,6 +5,7 @@ Thin: parse → plan.build_plan → print a tree or one JSON document. Changes n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -18,9 +19,11 @@ from unideploy.cli.common import (
     output_option,
     values_options,
 )
+from unideploy.cli.security.policy import environment_policy
 from unideploy.config.validate import validate_environment
 from unideploy.exitcodes import ExitCode
 from unideploy.plan.build import Plan, build_plan
+from unideploy.security.manifests.policy import Exemption
 
 
 @click.command("plan")
@@ -47,14 +50,23 @@ def plan_command(
     stack = globals_of(ctx).stack()
     validate_environment(stack, environment, values_files, sets)
     plan = build_plan(stack, environment)
+    policy, _ = environment_policy(ctx, environment)
     if output == "json":
-        emit_json(plan.to_dict())
+        exemptions = [e.to_json() for e in policy.exemptions]
+        emit_json({**plan.to_dict(), "securityExemptions": exemptions})
     else:
-        console().print(render_tree(plan))
+        console().print(render_tree(plan, policy.exemptions))
     return ExitCode.OK
 
 
-def render_tree(plan: Plan) -> Tree:
+def _exemption_line(exemption: Exemption) -> str:
+    where = "every release" if exemption.release == "*" else exemption.release
+    objects = f"{exemption.kind}/{exemption.name}"
+    scope = "" if objects == "*/*" else f" {objects}"
+    return f"exempt {exemption.check} in {where}{scope}: [italic]{exemption.reason}[/]"
+
+
+def render_tree(plan: Plan, exemptions: Sequence[Exemption] = ()) -> Tree:
     """The plan as a tree: phases, then modules, then tiers with their releases."""
     root = Tree(f"[bold]{plan.stack}[/] → environment [bold]{plan.environment}[/]")
     for phase in plan.phases:
@@ -76,4 +88,7 @@ def render_tree(plan: Plan) -> Tree:
                         f"wave {release.wave}  {release.name}  [dim]ns={release.namespace} "
                         f"chart={release.chart} timeout={release.timeout}s[/]  needs: {needs}"
                     )
+        if phase.name in ("security", "security:static"):
+            for exemption in exemptions:
+                node.add(_exemption_line(exemption))
     return root

@@ -126,6 +126,19 @@ class Chart(_Model):
         return f"{self.oci}@{self.version}"
 
 
+class SecurityExemption(_Model):
+    """A manifest check this release's own objects are exempt from, and why (shown in plan/report).
+
+    For upstream charts that need what the checks forbid (a node exporter's hostPID, a load
+    balancer speaker's hostNetwork). Patterns are shell-style; every environment honours them.
+    """
+
+    check: str = Field(pattern=r"^[A-Za-z0-9*?\[\]-]+$", description="Check ID, e.g. UD-K8S-005.")
+    reason: str = Field(min_length=1, pattern=r"\S", description="Why: shown in plan and reports.")
+    kind: str = "*"
+    name: str = "*"
+
+
 class Release(_Model):
     """A Helm release deployed in a tier, after the releases it needs."""
 
@@ -142,6 +155,10 @@ class Release(_Model):
     wait: bool = True
     timeout: int = Field(DEFAULT_RELEASE_TIMEOUT_SECONDS, gt=0, le=86_400)
     atomic: bool = True
+    security_exemptions: tuple[SecurityExemption, ...] = Field(
+        (),
+        description="Manifest checks this release's objects are exempt from, each with a reason.",
+    )
 
     @property
     def key(self) -> str:

@@ -69,6 +69,14 @@ class Stack:
             hint=hint_for(name, [r.name for r in self.file.releases], "releases"),
         )
 
+    def security_exemptions(self) -> list[dict[str, str]]:
+        """Every release's `securityExemptions`, each bound to its release (plain values)."""
+        return [
+            {**entry.model_dump(), "release": release.name}
+            for release in self.file.releases
+            for entry in release.security_exemptions
+        ]
+
     def environment_values_files(self, name: str) -> tuple[str, ...]:
         """The environment's values files, defaulting to environments/<name>/values.yaml."""
         env = self.environment(name)

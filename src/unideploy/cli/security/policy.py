@@ -36,4 +36,5 @@ def environment_policy(ctx: click.Context, environment: str) -> tuple[Policy, st
             f"security settings of {environment} must be mappings",
             hint="global.security in the values, security.<env> in stack.yaml",
         )
-    return policy_for(environment, values, overrides), stack.shown(stack.path)
+    exemptions = stack.security_exemptions()
+    return policy_for(environment, values, overrides, exemptions), stack.shown(stack.path)

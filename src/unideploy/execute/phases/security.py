@@ -33,6 +33,7 @@ def environment_policy(ctx: PipelineContext) -> Policy:
         ctx.environment,
         security if isinstance(security, Mapping) else None,
         overrides if isinstance(overrides, Mapping) else None,
+        ctx.stack.security_exemptions(),
     )
 
 

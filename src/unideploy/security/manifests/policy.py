@@ -28,6 +28,8 @@ class Exemption:
 
     For objects the stack does not author (upstream charts), where an annotation cannot be added.
     Patterns are shell-style (`cert-manager*`); the reason is required and shown in reports.
+    `release` narrows it to the objects one Helm release renders (the finding's source is
+    `helm/<release>`); `*` matches objects from anywhere.
     """
 
     check: str
@@ -35,6 +37,7 @@ class Exemption:
     kind: str = "*"
     namespace: str = "*"
     name: str = "*"
+    release: str = "*"
 
     def matches(self, finding: Finding) -> bool:
         """True when `finding` is of this check and its object matches every pattern."""
@@ -44,7 +47,25 @@ class Exemption:
             and fnmatchcase(ref.kind, self.kind)
             and fnmatchcase(ref.namespace, self.namespace)
             and fnmatchcase(ref.name, self.name)
+            and (self.release == "*" or _release_of(finding) == self.release)
         )
+
+    def to_json(self) -> dict[str, str]:
+        """JSON shape: the patterns, the release and the reason."""
+        return {
+            "check": self.check,
+            "release": self.release,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "reason": self.reason,
+        }
+
+
+def _release_of(finding: Finding) -> str | None:
+    """The Helm release a finding's object was rendered by, when it came from one."""
+    source = finding.path
+    return source.removeprefix("helm/") if source.startswith("helm/") else None
 
 
 @dataclass(frozen=True)
@@ -90,11 +111,7 @@ class Policy:
             "pod_security": self.pod_security.value if self.pod_security else None,
             "always_block": sorted(self.always_block),
             "ignore": sorted(self.ignore),
-            "exemptions": [
-                {"check": e.check, "kind": e.kind, "namespace": e.namespace, "name": e.name}
-                | {"reason": e.reason}
-                for e in self.exemptions
-            ],
+            "exemptions": [e.to_json() for e in self.exemptions],
         }
 
 
@@ -128,13 +145,13 @@ def _exemptions(value: object, where: str) -> tuple[Exemption, ...]:
             raise ConfigError(
                 f"{where}[{index}] needs a check and a reason", hint=f"e.g. {example}"
             )
-        unknown = set(entry) - {"check", "reason", "kind", "namespace", "name"}
+        unknown = set(entry) - {"check", "reason", "kind", "namespace", "name", "release"}
         if unknown:
             raise ConfigError(
                 f"{where}[{index}] has unknown keys: {', '.join(sorted(unknown))}",
-                hint="use check, reason, kind, namespace, name",
+                hint="use check, reason, kind, namespace, name, release",
             )
-        fields = {k: str(entry[k]) for k in ("kind", "namespace", "name") if k in entry}
+        fields = {k: str(entry[k]) for k in ("kind", "namespace", "name", "release") if k in entry}
         out.append(Exemption(str(entry["check"]).upper(), str(entry["reason"]).strip(), **fields))
     return tuple(out)
 
@@ -180,16 +197,19 @@ def policy_for(
     environment: str,
     security: Mapping[str, Any] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    release_exemptions: Iterable[Mapping[str, Any]] = (),
 ) -> Policy:
     """The policy of `environment`: defaults, then `global.security` values, then stack overrides.
 
     Keys understood at both layers: failOn (severity or none), podSecurity (baseline, restricted,
     none), enforceNetworkPolicies (bool), block and ignore (lists of check IDs), and exempt (a
-    list of {check, reason, kind, namespace, name} with shell-style patterns). Environments
-    without built-in defaults start from staging's.
+    list of {check, reason, kind, namespace, name, release} with shell-style patterns).
+    Environments without built-in defaults start from staging's. `release_exemptions` are the
+    ones each release of the stack declares for itself (they hold in every environment).
     """
     base = DEFAULTS.get(environment, DEFAULTS["staging"])
-    policy = Policy(environment, base.fail_on, base.pod_security)
+    exemptions = _exemptions(list(release_exemptions), "releases[].securityExemptions")
+    policy = Policy(environment, base.fail_on, base.pod_security, exemptions=exemptions)
     if security:
         policy = _layer(policy, security, "global.security")
     if overrides:
@@ -224,8 +244,9 @@ class Verdict:
         if not self.passed:
             raise GateError(
                 self.summary(),
-                hint="fix them, or exempt an object with unideploy.io/exempt and "
-                "unideploy.io/exempt-reason annotations",
+                hint="fix them, or exempt them with a reason: the release's securityExemptions in "
+                "stack.yaml (charts you do not author), or the unideploy.io/exempt and "
+                "unideploy.io/exempt-reason annotations (charts you do)",
             )
 
     def to_json(self) -> dict[str, Any]:
