@@ -51,3 +51,12 @@ def steps(document: str) -> dict[str, dict[str, Any]]:
     """The steps of a `-o json` run record, by ID."""
     record = json.loads(document)
     return {step["id"]: step for phase in record["phases"] for step in phase["steps"]}
+
+
+def irregular_stack(target: Path, kubeconfig: Path, namespace: str) -> Path:
+    """The irregular fixture stack (upstream-shaped charts) in `target`, pointed at the sandbox."""
+    shutil.copytree(FIXTURES / "irregular", target)
+    text = (target / "stack.yaml").read_text()
+    text = text.replace("KUBECONFIG", str(kubeconfig)).replace("NAMESPACE", namespace)
+    (target / "stack.yaml").write_text(text.replace("FIXTURES", str(REPO / "tests/fixtures/helm")))
+    return target

@@ -76,8 +76,8 @@ def _deployment(
 class DeploymentHelm(FakeHelm):
     """Renders the ConfigMap of FakeHelm plus a Deployment with 2 replicas of web:1."""
 
-    def render(self, spec: Any) -> Any:
-        out = super().render(spec)
+    def render(self, spec: Any, *, live: bool = False) -> Any:
+        out = super().render(spec, live=live)
         desired = _deployment(2, "web:1")
         desired["metadata"] = {"name": "web"}
         return type(out)(out.release, out.namespace, "c", "1", "x", (*out.manifests, desired))

@@ -50,8 +50,9 @@ class FakeHelm:
     def __init__(self) -> None:
         self.rendered: list[ReleaseSpec] = []
 
-    def render(self, spec: ReleaseSpec) -> Rendered:
+    def render(self, spec: ReleaseSpec, *, live: bool = False) -> Rendered:
         self.rendered.append(spec)
+        self.live = live
         domain = str(dict(spec.values).get("global", {}).get("domain"))
         cm = {
             "apiVersion": "v1",
@@ -63,6 +64,9 @@ class FakeHelm:
 
     def upgrade(self, spec: ReleaseSpec, *, cancel: threading.Event | None = None) -> Revision:
         raise AssertionError("render must not install")
+
+    def deployed_manifest(self, name: str, namespace: str) -> tuple[dict[str, Any], ...]:
+        return ()
 
     def rollback(
         self, name: str, namespace: str, revision: int | None = None, **_: Any

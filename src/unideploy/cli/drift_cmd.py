@@ -81,12 +81,15 @@ def drift_command(
     report = detect(stack, options)
     repairs: list[Repair] = []
     if repair and report.objects:
+        from unideploy.engines.helm.sdk import SdkHelm
         from unideploy.engines.kube.client import api_client
 
         context = stack.environment(environment).cluster.context
+        helm = SdkHelm(stack.kubeconfig(environment), context)
         repairs = remediate(
             api_client(stack.kubeconfig(environment), context),
             report,
+            recorded=lambda key: helm.deployed_manifest(*reversed(key.split("/", 1))),
             force_conflicts=force_conflicts,
             prune=prune,
         )

@@ -17,14 +17,17 @@ from typing import Any
 from unideploy.config.ignore import IgnoreRule, load_rules
 from unideploy.config.stack import Stack
 from unideploy.diffs.normalize import object_key
+from unideploy.drift.applied import applied_view, as_helm_applies
 from unideploy.drift.compare import FieldDrift, compare
 from unideploy.drift.model import DriftReport, ObjectDrift, TerraformDrift
 from unideploy.drift.owners import CONTROLLER_MANAGERS, deploy_manager, owned_by
 from unideploy.engines.helm.contract import HelmEngine
+from unideploy.engines.kube.apply import FIELD_MANAGER
 from unideploy.engines.kube.client import CLUSTER_SCOPED
+from unideploy.engines.kube.discovery import resource
 from unideploy.engines.kube.objects import list_objects
 from unideploy.errors import EngineError
-from unideploy.service.desired import DesiredState, desired_state
+from unideploy.service.desired import DesiredRelease, DesiredState, desired_state
 
 LOG = logging.getLogger(__name__)
 RELEASE_NAME = "meta.helm.sh/release-name"
@@ -78,7 +81,7 @@ def detect(
     """
     if state is None:
         state = desired_state(
-            stack, options.environment, outputs_file=options.outputs_file, helm=helm
+            stack, options.environment, outputs_file=options.outputs_file, helm=helm, live=True
         )
     rules = load_rules(stack.root, options.ignore_file)
     client = api if api is not None else state.context.kube()
@@ -86,32 +89,51 @@ def detect(
     objects: list[ObjectDrift] = []
     managers: dict[str, str] = {}
     checked = 0
+    pairs = []
     for item in state.releases:
-        desired_keys = set()
         for obj in item.objects():
-            checked += 1
-            group, name = _group(obj), obj["metadata"]["name"]
-            desired_keys.add((group, name))
-            current = live.objects.get(group, {}).get(name)
-            key = object_key(obj)
-            if current is None:
-                objects.append(ObjectDrift(item.key, key, "missing", (), obj, None))
-                continue
-            manager = deploy_manager(current)
-            if manager is not None:
-                managers.setdefault(item.key, manager)
-            fields = compare(obj, current, skip=_skipper(obj, current, rules, live))
-            if fields:
-                objects.append(ObjectDrift(item.key, key, "drifted", tuple(fields), obj, current))
-        objects.extend(_extras(item.release.name, item.release.namespace, live, desired_keys))
+            current = live.objects.get(_group(client, obj), {}).get(obj["metadata"]["name"])
+            pairs.append((item, obj, current))
+    with ThreadPoolExecutor(max_workers=max(1, options.parallel)) as pool:
+        views = list(pool.map(lambda p: _view(client, p[0], p[1], p[2]), pairs))
+    desired_keys: dict[str, set[tuple[Group, str]]] = {item.key: set() for item in state.releases}
+    for (item, obj, current), view in zip(pairs, views, strict=True):
+        checked += 1
+        desired_keys[item.key].add((_group(client, obj), obj["metadata"]["name"]))
+        key = object_key(obj)
+        if current is None:
+            objects.append(ObjectDrift(item.key, key, "missing", (), obj, None))
+            continue
+        manager = deploy_manager(current)
+        if manager is not None:
+            managers.setdefault(item.key, manager)
+        wanted = obj if view is None else view
+        fields = compare(wanted, current, skip=_skipper(obj, current, rules, live))
+        if fields:
+            objects.append(ObjectDrift(item.key, key, "drifted", tuple(fields), obj, current))
+    for item in state.releases:
+        release = item.release
+        objects.extend(_extras(release.name, release.namespace, live, desired_keys[item.key]))
     terraform = _terraform(state) if options.terraform else ()
     return DriftReport(options.environment, tuple(objects), checked, terraform, managers)
 
 
-def _group(obj: dict[str, Any]) -> Group:
-    kind = str(obj["kind"])
-    namespace = None if kind in CLUSTER_SCOPED else obj["metadata"].get("namespace")
-    return (str(obj["apiVersion"]), kind, namespace)
+def _group(api: Any, obj: dict[str, Any]) -> Group:
+    kind, api_version = str(obj["kind"]), str(obj["apiVersion"])
+    served = resource(api, api_version, kind)
+    namespaced = kind not in CLUSTER_SCOPED if served is None else served.namespaced
+    return (api_version, kind, obj["metadata"].get("namespace") if namespaced else None)
+
+
+def _view(
+    api: Any, item: DesiredRelease, obj: dict[str, Any], current: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """Server-side apply's view of `obj` as Helm's field manager would re-apply it."""
+    if current is None:
+        return None
+    manager = deploy_manager(current) or FIELD_MANAGER
+    release = item.release
+    return applied_view(api, as_helm_applies(obj, release.name, release.namespace), manager)
 
 
 def _order(group: Group) -> tuple[str, str, str]:
@@ -122,7 +144,7 @@ def _read_live(api: Any, state: DesiredState, parallel: int) -> _Live:
     groups: set[Group] = set()
     namespaces = {item.release.namespace for item in state.releases}
     for item in state.releases:
-        groups.update(_group(obj) for obj in item.objects())
+        groups.update(_group(api, obj) for obj in item.objects())
     for namespace in namespaces:
         groups.update((api_version, kind, namespace) for api_version, kind in COMMON_KINDS)
     hpa_groups = [(HPA[0], HPA[1], namespace) for namespace in sorted(namespaces)]

@@ -92,9 +92,12 @@ def desired_state(
     values_files: tuple[Path, ...] = (),
     sets: tuple[str, ...] = (),
     helm: HelmEngine | None = None,
+    live: bool = False,
 ) -> DesiredState:
-    """Layer (and with `render`, render offline) every release of `environment`.
+    """Layer (and with `render`, render) every release of `environment`.
 
+    Rendering is offline unless `live`: then through Helm's server-side dry run, so templates
+    that `lookup` the cluster render as the next upgrade would (drift's desired state).
     `helm` replaces the environment's Helm engine (tests pass a fake).
     """
     ctx = pipeline_context(stack, DeployRequest(environment, values_files=values_files, sets=sets))
@@ -115,7 +118,8 @@ def desired_state(
                 f'release "{release.name}" still refers to {", ".join(sorted(leftover))}',
                 hint=_OUTPUTS_HINT,
             )
-        rendered = ctx.helm().render(release_spec(ctx, release, values)) if render else None
+        spec = release_spec(ctx, release, values)
+        rendered = ctx.helm().render(spec, live=live) if render else None
         desired.append(DesiredRelease(release, planned, values, rendered))
     return DesiredState(stack, environment, ctx, tuple(desired))
 

@@ -114,10 +114,18 @@ class Revision:
 
 
 class HelmEngine(Protocol):
-    """What the pipeline needs from Helm; six operations, nothing more."""
+    """What the pipeline needs from Helm; seven operations, nothing more."""
 
-    def render(self, spec: ReleaseSpec) -> Rendered:
-        """Render the release offline (no cluster), objects sorted deterministically."""
+    def render(self, spec: ReleaseSpec, *, live: bool = False) -> Rendered:
+        """Render the release, objects sorted deterministically.
+
+        Offline (no cluster) by default; with `live`, as Helm's server-side dry run of the next
+        install/upgrade, so templates that `lookup` the cluster see what it holds.
+        """
+        ...
+
+    def deployed_manifest(self, name: str, namespace: str) -> tuple[Manifest, ...]:
+        """The objects Helm recorded for the release's last deployed revision (empty: none)."""
         ...
 
     def upgrade(self, spec: ReleaseSpec, *, cancel: threading.Event | None = None) -> Revision:

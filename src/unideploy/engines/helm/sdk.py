@@ -17,6 +17,7 @@ from typing import Any
 from unideploy.engines.helm.charts import ChartCache
 from unideploy.engines.helm.contract import (
     DEFAULT_TIMEOUT_S,
+    Manifest,
     ReleaseSpec,
     Rendered,
     Revision,
@@ -24,6 +25,7 @@ from unideploy.engines.helm.contract import (
 from unideploy.engines.helm.crds import release_crds
 from unideploy.engines.helm.errors import engine_error, secret_object_strings
 from unideploy.engines.helm.lib import hp
+from unideploy.engines.helm.live import deployed_manifest, server_dry_run
 from unideploy.engines.helm.render import split_and_sort
 from unideploy.errors import EngineError
 
@@ -116,31 +118,48 @@ class SdkHelm:
 
     # --- HelmEngine -------------------------------------------------------------------------
 
-    def render(self, spec: ReleaseSpec) -> Rendered:
-        """Render offline; objects sorted in install order; the chart's digest included."""
+    def render(self, spec: ReleaseSpec, *, live: bool = False) -> Rendered:
+        """Render; objects sorted in install order; the chart's digest included.
+
+        Offline by default. With `live`, through Helm's server-side dry run of the install or
+        upgrade it would run now, so templates that `lookup` the cluster see what it holds.
+        """
         resolved = self.charts.resolve(spec)
         values = spec.plain_values()
         try:
             with hp.Chart.load(resolved.path) as chart:
                 name, version = chart.name, chart.version
-                raw = chart.render(
-                    values, name=spec.name, namespace=spec.namespace, is_install=True
-                )
+                if live:
+                    cfg = self._config(spec.namespace)
+                    installed = self._installed(spec.name, spec.namespace)
+                    objects, hooks = server_dry_run(cfg, chart, spec, installed=installed)
+                else:
+                    raw = chart.render(
+                        values, name=spec.name, namespace=spec.namespace, is_install=True
+                    )
+                    objects, hooks = split_and_sort(raw, spec.name)
                 crds = release_crds(chart, resolved.path, values, spec.name)
         except hp.HelmError as exc:
             raise engine_error(exc, spec, "render") from exc
-        objects, hooks = split_and_sort(raw, spec.name)
         return Rendered(
             spec.name, spec.namespace, name, version, resolved.digest, objects, hooks, tuple(crds)
         )
+
+    def deployed_manifest(self, name: str, namespace: str) -> tuple[Manifest, ...]:
+        """The objects Helm recorded for the release's last deployed revision (empty: none)."""
+        spec = ReleaseSpec(name=name, namespace=namespace, chart="")
+        try:
+            return deployed_manifest(self._config(namespace), name)
+        except hp.HelmNotFoundError:
+            return ()
+        except hp.HelmError as exc:
+            raise engine_error(exc, spec, "get manifest") from exc
 
     def upgrade(self, spec: ReleaseSpec, *, cancel: threading.Event | None = None) -> Revision:
         """Install when the release has no live revision, upgrade otherwise."""
         resolved = self.charts.resolve(spec)
         cfg = self._config(spec.namespace)
-        installed = any(
-            r.status != "uninstalled" for r in self._summaries(spec.name, spec.namespace)
-        )
+        installed = self._installed(spec.name, spec.namespace)
         action = "upgrade" if installed else "install"
         common: dict[str, Any] = {
             "namespace": spec.namespace,
@@ -177,6 +196,9 @@ class SdkHelm:
             "helm %s %s/%s done: %s", action, spec.namespace, spec.name, summary.get("status")
         )
         return revision_from(summary, spec.namespace)
+
+    def _installed(self, name: str, namespace: str) -> bool:
+        return any(r.status != "uninstalled" for r in self._summaries(name, namespace))
 
     def _rendered_secrets(self, spec: ReleaseSpec) -> list[str]:
         """Secret values the chart renders, so an apply error quoting one cannot leak it."""

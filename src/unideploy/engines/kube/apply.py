@@ -13,7 +13,7 @@ from typing import Any
 
 from kubernetes.client import ApiClient
 
-from unideploy.engines.kube.client import object_path
+from unideploy.engines.kube.discovery import resource
 from unideploy.engines.kube.rest import call
 from unideploy.errors import EngineError
 
@@ -46,14 +46,18 @@ def server_side_apply(
 ) -> ApplyOutcome:
     """PATCH the object with an apply patch; 404 (no namespace/CRD) and 409 come back as values."""
     meta = manifest.get("metadata", {})
-    path = object_path(manifest["apiVersion"], manifest["kind"], namespace, meta["name"])
+    served = resource(api, str(manifest["apiVersion"]), str(manifest["kind"]))
+    if served is None:
+        why = f"the API server serves no {manifest['kind']} in {manifest['apiVersion']}"
+        return ApplyOutcome(None, 404, why)
+    path = served.path(namespace, meta["name"])
     query: list[tuple[str, str]] = [("fieldManager", field_manager)]
     if dry_run:
         query.append(("dryRun", "All"))
     if force:
         query.append(("force", "true"))
     body = dict(manifest)
-    if namespace and "namespace" not in meta:
+    if namespace and served.namespaced and "namespace" not in meta:
         body["metadata"] = {**meta, "namespace": namespace}
     status, decoded, reason = call(
         api,
@@ -78,7 +82,10 @@ def delete_object(
     api: ApiClient, api_version: str, kind: str, namespace: str | None, name: str
 ) -> bool:
     """DELETE the object (foreground); False when it was already gone."""
-    path = object_path(api_version, kind, namespace, name)
+    served = resource(api, api_version, kind)
+    if served is None:
+        return False
+    path = served.path(namespace, name)
     query = [("propagationPolicy", "Foreground")]
     status, _, reason = call(api, "DELETE", path, query=query, timeout=REQUEST_TIMEOUT_S)
     if status == 404:

@@ -17,19 +17,11 @@ from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
+from unideploy.engines.kube.discovery import resource
 from unideploy.errors import EngineError
 
-#: Plural resource names of the kinds the engines read (lower-cased kind + "s" otherwise).
-PLURALS = {
-    "Ingress": "ingresses",
-    "NetworkPolicy": "networkpolicies",
-    "StorageClass": "storageclasses",
-    "IngressClass": "ingressclasses",
-    "PriorityClass": "priorityclasses",
-    "PodSecurityPolicy": "podsecuritypolicies",
-    "Endpoints": "endpoints",
-}
-#: Kinds that live outside namespaces.
+#: Kinds that live outside namespaces, for code that places objects without a cluster (renders,
+#: GitOps trees). Paths on a live cluster come from API discovery (engines/kube/discovery.py).
 CLUSTER_SCOPED = frozenset(
     {
         "Namespace",
@@ -63,18 +55,6 @@ class ObjectReader(Protocol):
     ) -> list[dict[str, Any]]:
         """Objects of `kind` in `namespace` whose labels match every `selector` pair."""
         ...
-
-
-def plural(kind: str) -> str:
-    """The resource name of `kind` in URLs."""
-    return PLURALS.get(kind, kind.lower() + "s")
-
-
-def object_path(api_version: str, kind: str, namespace: str | None, name: str) -> str:
-    """`/api/v1/namespaces/ns/services/web` or `/apis/apps/v1/namespaces/ns/deployments/web`."""
-    base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
-    scope = "" if kind in CLUSTER_SCOPED or not namespace else f"/namespaces/{namespace}"
-    return f"{base}{scope}/{plural(kind)}/{name}"
 
 
 def api_client(kubeconfig: Path | str | None, context: str | None = None) -> ApiClient:
@@ -114,15 +94,21 @@ class KubeReader:
     ) -> dict[str, Any] | None:
         """GET the object; None on 404, EngineError otherwise (retryable for connection trouble)."""
         where = f"{kind} {namespace + '/' if namespace else ''}{name}"
-        return self._get_json(object_path(api_version, kind, namespace, name), {}, where)
+        served = resource(self.client, api_version, kind)
+        if served is None:
+            return None
+        return self._get_json(served.path(namespace, name), {}, where)
 
     def list(
         self, api_version: str, kind: str, namespace: str, selector: Mapping[str, str]
     ) -> list[dict[str, Any]]:
         """LIST objects in `namespace` matching the label selector (an empty one matches all)."""
-        path = object_path(api_version, kind, namespace, "").rstrip("/")
+        served = resource(self.client, api_version, kind)
+        if served is None:
+            return []
         query = {"labelSelector": ",".join(f"{k}={v}" for k, v in sorted(selector.items()))}
-        found = self._get_json(path, query if selector else {}, f"{plural(kind)} in {namespace}")
+        where = f"{served.plural} in {namespace}"
+        found = self._get_json(served.collection(namespace), query if selector else {}, where)
         return list((found or {}).get("items") or [])
 
     def _get_json(self, path: str, query: Mapping[str, str], where: str) -> dict[str, Any] | None:

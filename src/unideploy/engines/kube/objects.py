@@ -12,16 +12,13 @@ from typing import Any
 
 from kubernetes.client import ApiClient
 
-from unideploy.engines.kube.client import CLUSTER_SCOPED, object_path, plural
+from unideploy.engines.kube.discovery import Resource, resource
 from unideploy.engines.kube.rest import call
 from unideploy.errors import EngineError
 
 
-def collection_path(api_version: str, kind: str, namespace: str | None) -> str:
-    """`/apis/apps/v1/namespaces/ns/deployments` (or cluster-wide without a namespace)."""
-    base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
-    scope = "" if kind in CLUSTER_SCOPED or not namespace else f"/namespaces/{namespace}"
-    return f"{base}{scope}/{plural(kind)}"
+def _served(api: ApiClient, obj: dict[str, Any]) -> Resource | None:
+    return resource(api, str(obj["apiVersion"]), str(obj["kind"]))
 
 
 def list_objects(
@@ -34,8 +31,10 @@ def list_objects(
 ) -> list[dict[str, Any]]:
     """Every object of one kind in one namespace, or in all ([] when the kind is not served)."""
     query = [("labelSelector", label_selector)] if label_selector else None
-    path = collection_path(api_version, kind, namespace)
-    status, decoded, message = call(api, "GET", path, query=query)
+    served = resource(api, api_version, kind)
+    if served is None:
+        return []
+    status, decoded, message = call(api, "GET", served.collection(namespace), query=query)
     if status == 404:
         return []
     if status >= 400:
@@ -56,7 +55,10 @@ def json_patch(
 ) -> tuple[bool, str]:
     """Apply an RFC 6902 patch to `obj`; (False, why) when the server refuses it."""
     meta = obj.get("metadata") or {}
-    path = object_path(obj["apiVersion"], obj["kind"], meta.get("namespace"), meta["name"])
+    served = _served(api, obj)
+    if served is None:
+        return False, f"the API server serves no {obj['kind']} in {obj['apiVersion']}"
+    path = served.path(meta.get("namespace"), meta["name"])
     status, _, message = call(
         api,
         "PATCH",
@@ -71,7 +73,10 @@ def json_patch(
 def delete_object(api: ApiClient, obj: dict[str, Any]) -> tuple[bool, str]:
     """Delete `obj` (background propagation); a 404 counts as done."""
     meta = obj.get("metadata") or {}
-    path = object_path(obj["apiVersion"], obj["kind"], meta.get("namespace"), meta["name"])
+    served = _served(api, obj)
+    if served is None:
+        return True, ""
+    path = served.path(meta.get("namespace"), meta["name"])
     body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
     status, _, message = call(api, "DELETE", path, body=body, content_type="application/json")
     return status < 400 or status == 404, "" if status < 400 else f"HTTP {status} {message}"

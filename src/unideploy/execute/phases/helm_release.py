@@ -73,7 +73,7 @@ def release_action(
             "inputs_hash": inputs_hash(rendered, values, target),
         }
         if ctx.dry_run:
-            return _dry_run(ctx, release, rendered, details)
+            return _dry_run(ctx, release, spec, rendered, details)
         history = engine.history(release.name, release.namespace)
         head = max(history, key=lambda r: r.revision) if history else None
         if head is not None and head.pending:
@@ -115,7 +115,11 @@ def release_action(
 
 
 def _dry_run(
-    ctx: PipelineContext, release: Release, rendered: Rendered, details: dict[str, Any]
+    ctx: PipelineContext,
+    release: Release,
+    spec: ReleaseSpec,
+    rendered: Rendered,
+    details: dict[str, Any],
 ) -> Outcome:
     try:
         api = ctx.kube()
@@ -123,6 +127,8 @@ def _dry_run(
     except EngineError as exc:
         note = f"{len(rendered.manifests)} objects rendered; cluster not reachable: {exc.message}"
         return Outcome(Status.WARNED, note, details)
+    # As the upgrade would render it: templates that `lookup` the cluster see what it holds.
+    rendered = ctx.helm().render(spec, live=True)
     diff = release_diff(api, release, rendered)
     details["diff"] = diff.to_dict()
     if diff.error:

@@ -8,10 +8,11 @@ charts render. Rendering failures are left to the helm phase to report.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from unideploy.engines.kube.client import CLUSTER_SCOPED, plural
+from unideploy.engines.kube.discovery import Resource, resource
 from unideploy.errors import UnideployError
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.phases.helm_release import render_release
@@ -40,20 +41,45 @@ def _all(ctx: PipelineContext) -> Iterator[Access]:
     # Rendering is a foreign call that releases the GIL: a few at once.
     with ThreadPoolExecutor(max_workers=4) as pool:
         kinds = list(pool.map(lambda r: _rendered_kinds(ctx, r.key), ctx.plan.releases))
-    for release, rendered_kinds in zip(ctx.plan.releases, kinds, strict=True):
+    defined = {key: found for rendered in kinds for key, found in rendered[1].items()}
+    for release, (rendered_kinds, _) in zip(ctx.plan.releases, kinds, strict=True):
         for verb in ("get", "list", "create", "update", "delete"):
             yield (verb, "secrets", "", release.namespace)
         for api_version, kind in rendered_kinds:
-            group = api_version.split("/")[0] if "/" in api_version else ""
-            namespace = None if kind in CLUSTER_SCOPED else release.namespace
+            served = resource(ctx.kube(), api_version, kind) or defined.get((api_version, kind))
+            if served is None:
+                LOG.debug("%s %s is neither served nor defined by the plan", api_version, kind)
+                continue
+            namespace = release.namespace if served.namespaced else None
             for verb in ("create", "patch", "delete"):
-                yield (verb, plural(kind), group, namespace)
+                yield (verb, served.plural, served.group, namespace)
 
 
-def _rendered_kinds(ctx: PipelineContext, name: str) -> set[tuple[str, str]]:
+Kinds = tuple[set[tuple[str, str]], dict[tuple[str, str], Resource]]
+
+
+def _rendered_kinds(ctx: PipelineContext, name: str) -> Kinds:
+    """The (apiVersion, kind) pairs a release renders, and the resources its CRDs define."""
     try:
         _, _, rendered = render_release(ctx, ctx.stack.release(name))
     except UnideployError as exc:
         LOG.debug("cannot render %s for the RBAC check: %s", name, exc)
-        return set()
-    return {(str(m.get("apiVersion", "")), str(m.get("kind", ""))) for m in rendered.manifests}
+        return set(), {}
+    pairs = {(str(m.get("apiVersion", "")), str(m.get("kind", ""))) for m in rendered.manifests}
+    return pairs, defined_resources(rendered.manifests)
+
+
+def defined_resources(manifests: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], Resource]:
+    """The resources the CustomResourceDefinitions among `manifests` will serve, by version."""
+    found: dict[tuple[str, str], Resource] = {}
+    for crd in manifests:
+        if crd.get("kind") != "CustomResourceDefinition":
+            continue
+        spec = crd.get("spec") or {}
+        names = spec.get("names") or {}
+        kind, plural = str(names.get("kind", "")), str(names.get("plural", ""))
+        namespaced = spec.get("scope", "Namespaced") == "Namespaced"
+        for version in spec.get("versions") or ():
+            api_version = f"{spec.get('group')}/{version.get('name')}"
+            found[(api_version, kind)] = Resource(api_version, kind, plural, namespaced)
+    return found
