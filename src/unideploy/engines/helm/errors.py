@@ -73,6 +73,13 @@ def is_transient(detail: str) -> bool:
 
 def _hint(exc: hp.HelmError, spec: ReleaseSpec, action: str) -> tuple[str, bool]:
     detail = str(exc).lower()
+    if "failed calling webhook" in detail:
+        # Not a passing problem: the webhook's backend is down or absent until someone acts.
+        return (
+            "an admission webhook of the cluster cannot be reached: start its service, or "
+            "remove its webhook configuration (or set failurePolicy: Ignore)",
+            False,
+        )
     if isinstance(exc, hp.HelmKubeError) or is_transient(detail):
         return (
             "check that the API server in the kubeconfig/context is reachable; retrying may help",

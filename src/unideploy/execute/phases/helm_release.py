@@ -8,6 +8,7 @@ with the explanation, or is rolled back first with `--recover-pending`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -18,6 +19,7 @@ from unideploy.config.model import Release
 from unideploy.engines.helm.contract import HelmEngine, ReleaseSpec, Rendered, Revision
 from unideploy.engines.kube.client import KubeReader
 from unideploy.engines.kube.readiness import wait_ready
+from unideploy.engines.kube.webhooks import failed_webhook, webhook_hint
 from unideploy.errors import EngineError
 from unideploy.execute.maintenance import tolerates_unready, unready_warning
 from unideploy.execute.phases.context import PipelineContext
@@ -92,7 +94,7 @@ def release_action(
         except EngineError as exc:
             if exc.retryable:
                 raise
-            return _undo(engine, release, previous, exc.message, details)
+            return _undo(engine, release, previous, _with_hint(ctx, exc), details)
         details["revision"] = revision.revision
         if not release.wait:
             return Outcome(Status.CHANGED, f"revision {revision.revision}", details)
@@ -196,6 +198,15 @@ def _incremental_skip(
     return Outcome(Status.UNCHANGED, f"inputs unchanged at revision {previous.revision}", details)
 
 
+def _with_hint(ctx: PipelineContext, exc: EngineError) -> str:
+    """The failure with its hint; an unreachable webhook's names its configuration and the fix."""
+    hint = exc.hint
+    if failed_webhook(exc.message):
+        with contextlib.suppress(EngineError):
+            hint = webhook_hint(ctx.kube(), exc.message) or hint
+    return f"{exc.message} (hint: {hint})" if hint else exc.message
+
+
 def _undo(
     engine: HelmEngine,
     release: Release,
@@ -203,13 +214,23 @@ def _undo(
     reason: str,
     details: dict[str, Any],
 ) -> Outcome:
+    """Undo a failed upgrade; when the undo fails too, the upgrade's own error still comes first."""
     if not release.atomic:
         return Outcome(Status.FAILED, reason, details)
+    try:
+        if previous is None:
+            engine.uninstall(release.name, release.namespace, timeout_s=release.timeout)
+        else:
+            engine.rollback(
+                release.name, release.namespace, previous.revision, timeout_s=release.timeout
+            )
+    except EngineError as undo:
+        details["undo_error"] = undo.message
+        what = "removing the first install" if previous is None else "the rollback"
+        return Outcome(Status.FAILED, f"{reason}; then {what} failed: {undo.message}", details)
     if previous is None:
-        engine.uninstall(release.name, release.namespace, timeout_s=release.timeout)
         details["rolled_back_to"] = None
         return Outcome(Status.ROLLED_BACK, f"{reason}; first install removed", details)
-    engine.rollback(release.name, release.namespace, previous.revision, timeout_s=release.timeout)
     details["rolled_back_to"] = previous.revision
     message = f"{reason}; rolled back to revision {previous.revision}"
     return Outcome(Status.ROLLED_BACK, message, details)
