@@ -34,6 +34,29 @@ class Response:
         return json.dumps(self._body).encode()
 
 
+def _served(*entries: tuple[str, str]) -> list[dict[str, Any]]:
+    return [{"name": plural, "kind": kind, "namespaced": True} for kind, plural in entries]
+
+
+#: Discovery documents of the group-versions the tests read.
+DISCOVERY = {
+    "/api/v1": _served(
+        ("ConfigMap", "configmaps"), ("Service", "services"), ("ServiceAccount", "serviceaccounts")
+    ),
+    "/apis/apps/v1": _served(
+        ("Deployment", "deployments"), ("StatefulSet", "statefulsets"), ("DaemonSet", "daemonsets")
+    ),
+    "/apis/networking.k8s.io/v1": _served(
+        ("Ingress", "ingresses"), ("NetworkPolicy", "networkpolicies")
+    ),
+    "/apis/batch/v1": _served(("CronJob", "cronjobs")),
+    "/apis/rbac.authorization.k8s.io/v1": _served(
+        ("Role", "roles"), ("RoleBinding", "rolebindings")
+    ),
+    "/apis/autoscaling/v2": _served(("HorizontalPodAutoscaler", "horizontalpodautoscalers")),
+}
+
+
 class FakeApi:
     """Serves LIST requests from a dict of path → items and records every request."""
 
@@ -45,6 +68,8 @@ class FakeApi:
         return method, resource_path, {}, None, None
 
     def call_api(self, method: str, url: str, *_: Any, **__: Any) -> Response:
+        if url in DISCOVERY:
+            return Response(200, {"resources": DISCOVERY[url]})
         self.requests.append((method, url))
         if url in self.collections:
             return Response(200, {"items": copy.deepcopy(self.collections[url])})
@@ -126,9 +151,14 @@ def test_one_list_per_kind_and_namespace_and_the_drifted_fields(tmp_path: Path) 
         ("spec.replicas", 5, 2),
         ("spec.template.spec.containers[name=web].image", "web:2", "web:1"),
     ]
-    assert all(method == "GET" for method, _ in api.requests)
-    assert len(api.requests) == len(set(api.requests))  # never the same list twice
-    assert not any(url.endswith("/web") for _, url in api.requests)  # no GET per object
+    lists = [url for method, url in api.requests if method == "GET"]
+    assert len(lists) == len(set(lists))  # never the same list twice
+    assert not any(url.endswith("/web") for url in lists)  # no GET per object
+    # Besides the lists, only server-side apply dry runs (one per live object).
+    assert sorted(url for method, url in api.requests if method != "GET") == [
+        "/api/v1/namespaces/shop/configmaps/web",
+        "/apis/apps/v1/namespaces/shop/deployments/web",
+    ]
 
 
 def test_hpa_targets_controllers_and_ignore_rules(tmp_path: Path) -> None:

@@ -2,39 +2,84 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from unideploy.engines.kube.client import KubeReader, api_client, object_path
+from unideploy.engines.kube.client import KubeReader, api_client
+from unideploy.engines.kube.discovery import Resource, RestMapper
 from unideploy.errors import EngineError
 
 
 @pytest.mark.parametrize(
-    ("args", "path"),
+    ("resource", "namespace", "path"),
     [
-        (("v1", "Service", "apps", "web"), "/api/v1/namespaces/apps/services/web"),
-        (("apps/v1", "Deployment", "apps", "web"), "/apis/apps/v1/namespaces/apps/deployments/web"),
         (
-            ("networking.k8s.io/v1", "Ingress", "apps", "web"),
-            "/apis/networking.k8s.io/v1/namespaces/apps/ingresses/web",
+            Resource("v1", "Service", "services", True),
+            "apps",
+            "/api/v1/namespaces/apps/services/web",
         ),
         (
-            ("storage.k8s.io/v1", "StorageClass", "apps", "fast"),
-            "/apis/storage.k8s.io/v1/storageclasses/fast",
+            Resource("storage.k8s.io/v1", "StorageClass", "storageclasses", False),
+            "apps",
+            "/apis/storage.k8s.io/v1/storageclasses/web",
         ),
         (
-            ("cert-manager.io/v1", "Certificate", "apps", "tls"),
-            "/apis/cert-manager.io/v1/namespaces/apps/certificates/tls",
-        ),
-        (
-            ("v1", "PersistentVolumeClaim", "db", "data"),
-            "/api/v1/namespaces/db/persistentvolumeclaims/data",
+            Resource("monitoring.coreos.com/v1", "Prometheus", "prometheuses", True),
+            "mon",
+            "/apis/monitoring.coreos.com/v1/namespaces/mon/prometheuses/web",
         ),
     ],
 )
-def test_object_paths(args: tuple[str, str, str, str], path: str) -> None:
-    assert object_path(*args) == path
+def test_object_paths(resource: Resource, namespace: str, path: str) -> None:
+    assert resource.path(namespace, "web") == path
+
+
+class Answer:
+    def __init__(self, status: int, body: Any) -> None:
+        self.status, self.reason, self.body = status, "", body
+
+    def read(self) -> bytes:
+        return json.dumps(self.body).encode()
+
+
+class DiscoveryApi:
+    """Serves discovery documents; `served` may change between calls (a CRD installed)."""
+
+    def __init__(self) -> None:
+        self.served: dict[str, list[dict[str, Any]]] = {
+            "/api/v1": [
+                {"name": "endpoints", "kind": "Endpoints", "namespaced": True},
+                {"name": "pods/status", "kind": "Pod", "namespaced": True},
+            ]
+        }
+        self.calls: list[str] = []
+
+    def param_serialize(self, method: str, resource_path: str, **_: Any) -> tuple[Any, ...]:
+        return method, resource_path, {}, None, None
+
+    def call_api(self, method: str, url: str, *_: Any, **__: Any) -> Answer:
+        self.calls.append(url)
+        if url in self.served:
+            return Answer(200, {"resources": self.served[url]})
+        return Answer(404, {"message": "not found"})
+
+
+def test_kinds_map_through_discovery_and_a_miss_reads_the_group_again() -> None:
+    api, now = DiscoveryApi(), [0.0]
+    mapper = RestMapper(api, clock=lambda: now[0])
+    assert mapper.find("v1", "Endpoints") == Resource("v1", "Endpoints", "endpoints", True)
+    assert mapper.find("v1", "Pod") is None  # subresources never stand for their kind
+    group = "/apis/fixtures.unideploy.io/v1"
+    assert mapper.find("fixtures.unideploy.io/v1", "Prometheus") is None
+    api.served[group] = [{"name": "prometheuses", "kind": "Prometheus", "namespaced": False}]
+    assert mapper.find("fixtures.unideploy.io/v1", "Prometheus") is None  # read just now
+    now[0] += 1.0
+    found = mapper.find("fixtures.unideploy.io/v1", "Prometheus")
+    assert found is not None and found.path("ignored", "k8s") == f"{group}/prometheuses/k8s"
+    assert api.calls.count(group) == 2 and api.calls.count("/api/v1") == 1
 
 
 KUBECONFIG = """\

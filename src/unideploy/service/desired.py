@@ -119,7 +119,9 @@ def desired_state(
                 hint=_OUTPUTS_HINT,
             )
         spec = release_spec(ctx, release, values)
-        rendered = ctx.helm().render(spec, live=live) if render else None
+        rendered = None
+        if render:
+            rendered = ctx.helm().render(spec, live=True) if live else ctx.helm().render(spec)
         desired.append(DesiredRelease(release, planned, values, rendered))
     return DesiredState(stack, environment, ctx, tuple(desired))
 

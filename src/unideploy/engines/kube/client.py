@@ -17,7 +17,7 @@ from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from unideploy.engines.kube.discovery import resource
+from unideploy.engines.kube.discovery import Resource, resource
 from unideploy.errors import EngineError
 
 #: Kinds that live outside namespaces, for code that places objects without a cluster (renders,
@@ -94,7 +94,7 @@ class KubeReader:
     ) -> dict[str, Any] | None:
         """GET the object; None on 404, EngineError otherwise (retryable for connection trouble)."""
         where = f"{kind} {namespace + '/' if namespace else ''}{name}"
-        served = resource(self.client, api_version, kind)
+        served = self._served(api_version, kind, where)
         if served is None:
             return None
         return self._get_json(served.path(namespace, name), {}, where)
@@ -103,13 +103,21 @@ class KubeReader:
         self, api_version: str, kind: str, namespace: str, selector: Mapping[str, str]
     ) -> list[dict[str, Any]]:
         """LIST objects in `namespace` matching the label selector (an empty one matches all)."""
-        served = resource(self.client, api_version, kind)
+        served = self._served(api_version, kind, f"{kind} in {namespace}")
         if served is None:
             return []
         query = {"labelSelector": ",".join(f"{k}={v}" for k, v in sorted(selector.items()))}
         where = f"{served.plural} in {namespace}"
         found = self._get_json(served.collection(namespace), query if selector else {}, where)
         return list((found or {}).get("items") or [])
+
+    def _served(self, api_version: str, kind: str, where: str) -> Resource | None:
+        try:
+            return resource(self.client, api_version, kind)
+        except EngineError as exc:
+            raise EngineError(
+                f"reading {where} failed: {exc.message}", hint=exc.hint, retryable=exc.retryable
+            ) from exc
 
     def _get_json(self, path: str, query: Mapping[str, str], where: str) -> dict[str, Any] | None:
         try:
