@@ -16,6 +16,8 @@ from rich.table import Table
 
 from unideploy.exitcodes import ExitCode
 from unideploy.sandbox import CONTEXT, Sandbox, SandboxStatus, default_state_dir
+from unideploy.sandbox.nodes import NodeOptions, parse_label, parse_taint
+from unideploy.sandbox.webhook_log import WEBHOOK_MODES, WEBHOOKS_SIMULATE
 
 _STATE_DIR_HELP = (
     "Sandbox state directory (certificates, etcd data, logs, kubeconfig). "
@@ -59,6 +61,11 @@ def _render(status: SandboxStatus, output: str, extra: dict[str, object] | None 
         console.print(table)
     if status.nodes:
         console.print(f"fake nodes: {', '.join(status.nodes)}")
+    if status.webhooks_note:
+        console.print(status.webhooks_note)
+    if status.isolated is not None:
+        network = "own namespace, loopback only" if status.isolated else "[red]NOT isolated[/red]"
+        console.print(f"network: {network}; LoadBalancer addresses from 127.240.0.0/16")
     console.print(f"kubeconfig: {status.kubeconfig}  (context {CONTEXT})")
 
 
@@ -67,8 +74,10 @@ def sandbox_group() -> None:
     """Run a real local Kubernetes control plane to try a stack on.
 
     The sandbox is etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (which
-    plays the kubelet for fake nodes, so Pods become Running and Ready without containers). Every
-    component listens on 127.0.0.1 on a random free port. Build the tools once with
+    plays the kubelet for fake nodes, so Pods become Running and Ready without containers), plus
+    stand-ins for what k3s adds: ServiceLB, the local-path provisioner, and simulated admission
+    webhooks. Every component runs in a network namespace of its own with only loopback; the
+    API is reached on 127.0.0.1 on a random free port. Build the tools once with
     scripts/setup/install-tools.sh.
 
     \b
@@ -90,6 +99,28 @@ def sandbox_group() -> None:
     help="How many fake nodes to register.",
 )
 @click.option(
+    "--webhooks",
+    type=click.Choice(list(WEBHOOK_MODES)),
+    default=WEBHOOKS_SIMULATE,
+    show_default=True,
+    help="simulate: a local stand-in admits every webhook call and changes nothing; "
+    "fail: webhook calls fail fast, as with their servers down. Applies when the sandbox starts.",
+)
+@click.option(
+    "--node-label",
+    "node_labels",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Label every fake node (repeatable).",
+)
+@click.option(
+    "--node-taint",
+    "node_taints",
+    multiple=True,
+    metavar="KEY[=VALUE]:EFFECT",
+    help="Taint every fake node but the first (repeatable).",
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(5, 600),
     default=90.0,
@@ -97,15 +128,31 @@ def sandbox_group() -> None:
     help="Seconds to wait for the API and a Ready node before giving up.",
 )
 @_output_option
-def up(state_dir: Path | None, nodes: int, timeout: float, output: str) -> None:
+def up(
+    state_dir: Path | None,
+    nodes: int,
+    webhooks: str,
+    node_labels: tuple[str, ...],
+    node_taints: tuple[str, ...],
+    timeout: float,
+    output: str,
+) -> None:
     """Start the sandbox and wait until /readyz answers and a fake node is Ready.
 
     If the sandbox in STATE_DIR already runs, nothing is restarted. Certificates and etcd data are
     kept across `down`/`up`; `down --purge` starts the next `up` from nothing. Component logs are
     in STATE_DIR/logs.
     """
+    try:
+        options = NodeOptions(
+            labels=tuple(parse_label(text) for text in node_labels),
+            taints=tuple(parse_taint(text) for text in node_taints),
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
     started = time.monotonic()
-    status = Sandbox(state_dir, nodes=nodes).up(timeout=timeout)
+    box = Sandbox(state_dir, nodes=nodes, webhooks=webhooks, node_options=options)
+    status = box.up(timeout=timeout)
     elapsed = round(time.monotonic() - started, 2)
     _render(status, output, {"elapsed_seconds": elapsed})
     if output == "text":

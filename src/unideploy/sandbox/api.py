@@ -32,7 +32,12 @@ class ApiClient:
         self._context.load_cert_chain(str(client_cert), str(client_key))
 
     def request(
-        self, method: str, path: str, body: dict[str, Any] | None = None, timeout: float = 5.0
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        timeout: float = 5.0,
+        content_type: str = "application/json",
     ) -> Response:
         """Send one request; connection errors propagate as OSError."""
         conn = http.client.HTTPSConnection(
@@ -42,7 +47,7 @@ class ApiClient:
             payload = json.dumps(body).encode() if body is not None else None
             headers = {"Accept": "application/json"}
             if payload is not None:
-                headers["Content-Type"] = "application/json"
+                headers["Content-Type"] = content_type
             conn.request(method, path, body=payload, headers=headers)
             raw = conn.getresponse()
             data = raw.read().decode("utf-8", errors="replace")
@@ -63,6 +68,18 @@ class ApiClient:
     def post(self, path: str, body: dict[str, Any], timeout: float = 5.0) -> Response:
         """POST a JSON `body` to `path`."""
         return self.request("POST", path, body=body, timeout=timeout)
+
+    def merge_patch(self, path: str, body: dict[str, Any], timeout: float = 5.0) -> Response:
+        """PATCH `path` with a JSON merge patch."""
+        return self.request(
+            "PATCH", path, body=body, timeout=timeout, content_type="application/merge-patch+json"
+        )
+
+    def items(self, path: str) -> list[dict[str, Any]]:
+        """GET a list; return its items ([] when the API answers anything but 200)."""
+        answer = self.get(path)
+        items = answer.body.get("items") if answer.status == 200 else None
+        return [item for item in items or [] if isinstance(item, dict)]
 
     def ready(self) -> bool:
         """Whether /readyz answers 200 (False on any connection error)."""

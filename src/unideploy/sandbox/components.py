@@ -1,11 +1,15 @@
-"""Command lines of the five sandbox components, built from the state-dir layout and the ports.
+"""Command lines of the sandbox components, built from the state-dir layout and the ports.
 
-Pure: no processes and no I/O. `core` starts these argv lists, in this order, through
-engines.process; every listener is bound to 127.0.0.1 on a port chosen at `up`.
+Pure: no processes and no I/O. `core` starts these argv lists, in ORDER, through engines.process:
+first the bridge (which creates the sandbox network namespace, see netns and bridge), then every
+other component inside that namespace. There each listener binds 127.0.0.1 on a fixed port (the
+namespace is the sandbox's own, so nothing else can hold them); only the bridge's port, chosen
+free at `up`, is visible on the host.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +17,18 @@ from unideploy.sandbox.pki import Pki
 
 SERVICE_CIDR = "10.0.0.0/24"
 SA_ISSUER = "https://kubernetes.default.svc.cluster.local"
-ORDER = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
+ORDER = (
+    "bridge",
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kwok",
+    "sandbox-controllers",
+)
+# Where the apiserver sends every dial to the cluster network (webhooks, aggregated APIs,
+# kubelets): an abstract Unix socket, which belongs to the sandbox network namespace.
+EGRESS_SOCKET = "@unideploy-sandbox-egress"
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,26 @@ class Layout:
         return self.root / "state.json"
 
     @property
+    def egress_config(self) -> Path:
+        """kube-apiserver's EgressSelectorConfiguration."""
+        return self.root / "egress-selector.yaml"
+
+    @property
+    def netns_ready(self) -> Path:
+        """Written by the bridge once the sandbox network namespace exists."""
+        return self.root / "netns.ready"
+
+    @property
+    def controllers_ready(self) -> Path:
+        """Written by sandbox-controllers once the webhook stand-in listens."""
+        return self.root / "controllers.ready"
+
+    @property
+    def webhook_calls(self) -> Path:
+        """One JSON line per webhook call the stand-in answered or refused."""
+        return self.root / "webhook-calls.jsonl"
+
+    @property
     def kwok_config(self) -> Path:
         """The kwok configuration and Stages."""
         return self.root / "kwok.yaml"
@@ -119,6 +154,7 @@ def apiserver(binary: Path, layout: Layout, ports: Ports) -> list[str]:
         f"--service-account-signing-key-file={pki.sa_key}",
         f"--service-account-issuer={SA_ISSUER}",
         f"--service-cluster-ip-range={SERVICE_CIDR}",
+        f"--egress-selector-config-file={layout.egress_config}",
         "--allow-privileged=true",
         "--endpoint-reconciler-type=none",
         "--v=1",
@@ -170,6 +206,57 @@ def kwok(binary: Path, layout: Layout, ports: Ports) -> list[str]:
         "--manage-all-nodes=false",
         "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
     ]
+
+
+INNER_PORTS = Ports(
+    etcd_client=2379, etcd_peer=2380, apiserver=6443, controller_manager=10257, scheduler=10259
+)
+
+
+def egress_selector_config() -> dict[str, object]:
+    """Send the apiserver's "cluster" dials as HTTP CONNECT to the sandbox-controllers socket."""
+    return {
+        "apiVersion": "apiserver.k8s.io/v1beta1",
+        "kind": "EgressSelectorConfiguration",
+        "egressSelections": [
+            {
+                "name": "cluster",
+                "connection": {
+                    "proxyProtocol": "HTTPConnect",
+                    "transport": {"uds": {"udsName": EGRESS_SOCKET}},
+                },
+            }
+        ],
+    }
+
+
+def bridge(host_port: int, layout: Layout) -> list[str]:
+    """Return the bridge's argv (runs in the host namespace and creates the sandbox's)."""
+    return [
+        sys.executable,
+        "-m",
+        "unideploy.sandbox.bridge",
+        f"--port={host_port}",
+        f"--target-port={INNER_PORTS.apiserver}",
+        f"--ready={layout.netns_ready}",
+    ]
+
+
+def sandbox_controllers(layout: Layout, webhooks: str) -> list[str]:
+    """Return the argv of the webhook stand-in, ServiceLB and local-path controllers."""
+    return [
+        sys.executable,
+        "-m",
+        "unideploy.sandbox.controllers",
+        f"--state-dir={layout.root}",
+        f"--webhooks={webhooks}",
+        f"--api-port={INNER_PORTS.apiserver}",
+    ]
+
+
+def in_namespace(nsenter: Path, namespace: str, argv: list[str]) -> list[str]:
+    """Wrap `argv` so it runs in the network namespace at `namespace` (/proc/<pid>/ns/net)."""
+    return [str(nsenter), f"--net={namespace}", "--", *argv]
 
 
 BUILDERS = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import shutil
 import time
@@ -18,8 +19,19 @@ from typing import Protocol
 
 from unideploy.engines import process
 from unideploy.errors import EngineError
-from unideploy.sandbox import components, kubeconfig, kwokconfig, nodes, pki, ports, state
-from unideploy.sandbox.api import ApiClient, http_health
+from unideploy.sandbox import (
+    components,
+    kubeconfig,
+    kwokconfig,
+    localpath,
+    netns,
+    nodes,
+    pki,
+    ports,
+    state,
+)
+from unideploy.sandbox.api import ApiClient
+from unideploy.sandbox.nodes import NodeOptions
 from unideploy.sandbox.state import default_state_dir
 from unideploy.sandbox.status import ComponentStatus, SandboxStatus
 from unideploy.sandbox.tools import (
@@ -30,6 +42,7 @@ from unideploy.sandbox.tools import (
     kubernetes_version,
     tool_path,
 )
+from unideploy.sandbox.webhook_log import WEBHOOK_MODES, WEBHOOKS_SIMULATE, summarize
 
 STOP_TIMEOUT = 10.0
 
@@ -55,13 +68,41 @@ def _log_tail(path: Path, lines: int = 8) -> str:
     return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
 
 
+def _isolated(record: state.SandboxState) -> bool | None:
+    """Whether the bridge's namespace (every component's) has only `lo`; None when not running."""
+    bridge = next((p for p in record.processes if p.name == "bridge"), None)
+    if bridge is None or not state.alive(bridge):
+        return None
+    try:
+        return not netns.report(bridge.pid).problems
+    except OSError:
+        return None
+
+
 class Sandbox:
     """A local control plane rooted at one state directory."""
 
-    def __init__(self, state_dir: Path | None = None, *, nodes: int = 1) -> None:
-        """Bind to `state_dir` (default: see default_state_dir); nothing starts until `up`."""
+    def __init__(
+        self,
+        state_dir: Path | None = None,
+        *,
+        nodes: int = 1,
+        webhooks: str = WEBHOOKS_SIMULATE,
+        node_options: NodeOptions | None = None,
+    ) -> None:
+        """Bind to `state_dir` (default: see default_state_dir); nothing starts until `up`.
+
+        `webhooks` is "simulate" (a local stand-in admits every call, unchanged) or "fail" (calls
+        fail fast, as in a cluster whose webhook servers are down); it applies at the next start.
+        """
+        if webhooks not in WEBHOOK_MODES:
+            raise EngineError(
+                f"unknown webhooks mode {webhooks!r}", hint=f"use one of {', '.join(WEBHOOK_MODES)}"
+            )
         self.layout = components.Layout((state_dir or default_state_dir()).resolve())
         self.nodes = max(1, nodes)
+        self.webhooks = webhooks
+        self.node_options = node_options or NodeOptions()
         self._procs: dict[str, _Handle] = {}
         self.timings: dict[str, float] = {}  # seconds from the start of the last `up`
         self._t0 = 0.0
@@ -110,8 +151,8 @@ class Sandbox:
             directory.mkdir(parents=True, exist_ok=True)
         os.chmod(layout.root, 0o700)
         certs = pki.ensure(layout.pki.root)
-        p = components.Ports(*ports.free_ports(5))
-        server = f"https://127.0.0.1:{p.apiserver}"
+        (host_port,) = ports.free_ports(1)
+        server = f"https://127.0.0.1:{host_port}"
         self._write_configs(certs, server)
         record = state.SandboxState(
             state_dir=str(layout.root),
@@ -119,27 +160,58 @@ class Sandbox:
             kubeconfig=str(layout.kubeconfig),
             kubernetes_version=kubernetes_version(),
             started_at=time.time(),
-            ports=p.as_dict(),
+            ports={"bridge": host_port, "kube-apiserver": host_port},
+            webhooks=self.webhooks,
         )
         self._t0 = time.monotonic()
         self.timings = {}
         deadline = self._t0 + timeout
+        for marker in (layout.netns_ready, layout.controllers_ready):
+            marker.unlink(missing_ok=True)
         try:
-            self._start("etcd", binaries, p, record)
-            self._wait("etcd", "etcd healthy", deadline, lambda: http_health(p.etcd_client))
-            self._start("kube-apiserver", binaries, p, record)
+            self._start("bridge", components.bridge(host_port, layout), record)
+            self._wait("bridge", "network namespace", deadline, layout.netns_ready.exists)
+            inside = netns.ns_path(self._procs["bridge"].pid)
+
+            def start_inside(name: str) -> None:
+                argv = components.BUILDERS[name](binaries[name], layout, components.INNER_PORTS)
+                env = None
+                if name == "kube-apiserver":
+                    # Webhook calls with no caBundle trust the sandbox CA, whose leaf certificates
+                    # the stand-in in sandbox-controllers presents (see docs/sandbox.md).
+                    env = {**os.environ, "SSL_CERT_FILE": str(layout.pki.ca_cert)}
+                self._start(
+                    name, components.in_namespace(binaries["nsenter"], inside, argv), record, env
+                )
+
+            start_inside("etcd")
+            start_inside("kube-apiserver")
             api = ApiClient(
-                p.apiserver, certs.ca_cert, certs.client_cert("admin"), certs.client_key("admin")
+                host_port, certs.ca_cert, certs.client_cert("admin"), certs.client_key("admin")
             )
             self._wait("kube-apiserver", "apiserver /readyz", deadline, api.ready)
+            # Before any claim is created, so the default class is there to be given to it.
+            localpath.ensure_storage_class(api)
             for name in ("kube-controller-manager", "kube-scheduler"):
-                self._start(name, binaries, p, record)
+                start_inside(name)
             record.nodes = nodes.names(self.nodes)
             since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-            nodes.register(api, record.nodes)
-            self._start("kwok", binaries, p, record)
+            nodes.register(api, record.nodes, self.node_options)
+            start_inside("kwok")
+            controllers = components.sandbox_controllers(layout, self.webhooks)
+            self._start(
+                "sandbox-controllers",
+                components.in_namespace(binaries["nsenter"], inside, controllers),
+                record,
+            )
             self._wait(
                 "kwok", "nodes Ready", deadline, lambda: nodes.all_ready(api, record.nodes, since)
+            )
+            self._wait(
+                "sandbox-controllers",
+                "webhook stand-in listening",
+                deadline,
+                layout.controllers_ready.exists,
             )
             self._wait(
                 "kube-controller-manager",
@@ -164,15 +236,27 @@ class Sandbox:
             raise ToolNotFoundError(
                 "sandbox tools are not installed: " + ", ".join(missing), hint=INSTALL_HINT
             )
+        nsenter = shutil.which("nsenter")
+        if nsenter is None:
+            raise ToolNotFoundError(
+                "nsenter is not installed: the sandbox runs its components in a network "
+                "namespace of its own",
+                hint="install util-linux (Debian: apt-get install util-linux)",
+            )
+        found["nsenter"] = Path(nsenter)
         return found
 
     def _write_configs(self, certs: pki.Pki, server: str) -> None:
         layout = self.layout
         generation = self._next_generation()
         layout.kwok_config.write_text(kwokconfig.render(generation), encoding="utf-8")
+        layout.egress_config.write_text(
+            json.dumps(components.egress_selector_config(), indent=2) + "\n", encoding="utf-8"
+        )
+        inner = f"https://127.0.0.1:{components.INNER_PORTS.apiserver}"  # inside the namespace
         for who in pki.CLIENTS:
             doc = kubeconfig.build(
-                server, certs.ca_cert, certs.client_cert(who), certs.client_key(who), who
+                inner, certs.ca_cert, certs.client_cert(who), certs.client_key(who), who
             )
             kubeconfig.write(layout.component_kubeconfig(who), doc)
         admin = kubeconfig.build(
@@ -195,14 +279,17 @@ class Sandbox:
         return current + 1
 
     def _start(
-        self, name: str, binaries: dict[str, Path], p: components.Ports, record: state.SandboxState
+        self,
+        name: str,
+        argv: list[str],
+        record: state.SandboxState,
+        env: dict[str, str] | None = None,
     ) -> None:
-        argv = components.BUILDERS[name](binaries[name], self.layout, p)
         log_path = self.layout.log(name)
         with log_path.open("ab") as log:
             log.write(f"\n==== unideploy sandbox: starting {name} at {time.ctime()}\n".encode())
             log.flush()
-            proc = process.spawn(argv, log=log, cwd=self.layout.root)
+            proc = process.spawn(argv, log=log, cwd=self.layout.root, env=env)
         self._procs[name] = proc
         ticks = state.start_ticks(proc.pid)
         record.processes.append(
@@ -308,4 +395,7 @@ class Sandbox:
             started_at=record.started_at,
             components=comps,
             nodes=tuple(record.nodes),
+            webhooks=record.webhooks,
+            webhook_calls=summarize(self.layout.webhook_calls),
+            isolated=_isolated(record),
         )

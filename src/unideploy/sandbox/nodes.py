@@ -8,6 +8,7 @@ only once its Lease was renewed after this `up` began (a stale Ready condition i
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from unideploy.errors import EngineError
@@ -22,30 +23,81 @@ def names(count: int) -> list[str]:
     return [f"sandbox-node-{index}" for index in range(count)]
 
 
-def fake_node(name: str) -> dict[str, Any]:
-    """Return a Node object kwok will manage (annotated `kwok.x-k8s.io/node: fake`)."""
+ZONES = ("sandbox-a", "sandbox-b", "sandbox-c")
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+
+
+@dataclass(frozen=True)
+class NodeOptions:
+    """Extra labels for every fake node, and taints for every node but the first.
+
+    The first node stays untainted so ordinary workloads always have somewhere to run.
+    """
+
+    labels: tuple[tuple[str, str], ...] = ()
+    taints: tuple[tuple[str, str, str], ...] = ()  # (key, value, effect)
+
+
+def parse_label(text: str) -> tuple[str, str]:
+    """Parse KEY=VALUE; raise ValueError with the expected form."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise ValueError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
+def parse_taint(text: str) -> tuple[str, str, str]:
+    """Parse KEY[=VALUE]:EFFECT; raise ValueError with the expected form."""
+    head, sep, effect = text.rpartition(":")
+    if not sep or effect not in TAINT_EFFECTS:
+        raise ValueError(f"expected KEY[=VALUE]:{'|'.join(TAINT_EFFECTS)}, got {text!r}")
+    key, _, value = head.partition("=")
+    if not key:
+        raise ValueError(f"a taint needs a key, got {text!r}")
+    return key, value, effect
+
+
+def fake_node(name: str, index: int = 0, options: NodeOptions | None = None) -> dict[str, Any]:
+    """Return a Node object kwok will manage (annotated `kwok.x-k8s.io/node: fake`).
+
+    Nodes are spread over three zones (topology.kubernetes.io/zone) so spread constraints and
+    zone anti-affinity of real charts can be satisfied with `--nodes 3`.
+    """
+    opts = options or NodeOptions()
+    labels = {
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        "topology.kubernetes.io/region": "sandbox",
+        "topology.kubernetes.io/zone": ZONES[index % len(ZONES)],
+        "type": "kwok",
+        "unideploy.io/sandbox": "true",
+        **dict(opts.labels),
+    }
+    spec: dict[str, Any] = {}
+    if index > 0 and opts.taints:
+        spec["taints"] = [
+            {"key": key, "value": value, "effect": effect}
+            if value
+            else {"key": key, "effect": effect}
+            for key, value, effect in opts.taints
+        ]
     return {
         "apiVersion": "v1",
         "kind": "Node",
         "metadata": {
             "name": name,
             "annotations": {FAKE_NODE_ANNOTATION: "fake"},
-            "labels": {
-                "kubernetes.io/hostname": name,
-                "kubernetes.io/os": "linux",
-                "kubernetes.io/arch": "amd64",
-                "type": "kwok",
-                "unideploy.io/sandbox": "true",
-            },
+            "labels": labels,
         },
-        "spec": {},
+        "spec": spec,
     }
 
 
-def register(api: ApiClient, node_names: list[str]) -> None:
+def register(api: ApiClient, node_names: list[str], options: NodeOptions | None = None) -> None:
     """Create each fake node unless it exists, and drop Leases a previous kwok left behind."""
-    for name in node_names:
-        answer = api.post("/api/v1/nodes", fake_node(name))
+    for index, name in enumerate(node_names):
+        answer = api.post("/api/v1/nodes", fake_node(name, index, options))
         if answer.status not in (201, 409):
             raise EngineError(f"cannot create fake node {name}: {answer.body.get('message')}")
         gone = api.request("DELETE", f"{LEASES}/{name}")

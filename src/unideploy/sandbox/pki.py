@@ -206,3 +206,31 @@ def ensure(root: Path) -> Pki:
         )
     )
     return pki
+
+
+def load_ca(pki: Pki) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """Read the sandbox CA certificate and key written by `ensure`."""
+    cert = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
+    key = serialization.load_pem_private_key(pki.ca_key.read_bytes(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{pki.ca_key} is not an EC private key")
+    return cert, key
+
+
+def write_serving_pair(
+    ca: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey, dns_name: str, cert: Path, key: Path
+) -> None:
+    """Issue a serving certificate for one DNS name (a webhook Service's `svc.ns.svc` name)."""
+    leaf_key = _new_key()
+    leaf = (
+        _builder(_name(dns_name[:64]), ca.subject, leaf_key.public_key())
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name)]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    _write_key(key, leaf_key)
+    _write_cert(cert, leaf)

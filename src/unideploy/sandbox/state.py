@@ -45,6 +45,7 @@ class SandboxState:
     ports: dict[str, int] = field(default_factory=dict)
     processes: list[ProcessRecord] = field(default_factory=list)
     nodes: list[str] = field(default_factory=list)
+    webhooks: str = "simulate"
 
     def to_json(self) -> str:
         """Serialise for state.json."""
@@ -74,6 +75,7 @@ class SandboxState:
                 ports={str(k): int(v) for k, v in raw.get("ports", {}).items()},
                 processes=procs,
                 nodes=[str(n) for n in raw.get("nodes", [])],
+                webhooks=str(raw.get("webhooks", "simulate")),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise EngineError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -31,6 +31,19 @@ class SandboxStatus:
     started_at: float = 0.0
     components: tuple[ComponentStatus, ...] = ()
     nodes: tuple[str, ...] = ()
+    webhooks: str = ""
+    webhook_calls: dict[str, int] = field(default_factory=dict)
+    isolated: bool | None = None
+
+    @property
+    def webhooks_note(self) -> str:
+        """How admission webhook calls are handled here, in one line ('' when stopped)."""
+        if not self.webhooks:
+            return ""
+        if self.webhooks == "fail":
+            return "webhooks: not served (--webhooks=fail): calls fail fast, as with servers down"
+        answered = self.webhook_calls.get("answered", 0)
+        return f"webhooks: simulated (every call admitted, objects unchanged; {answered} answered)"
 
     @property
     def summary(self) -> str:
@@ -57,6 +70,9 @@ class SandboxStatus:
             "state_dir": self.state_dir,
             "uptime_seconds": uptime,
             "nodes": list(self.nodes),
+            "webhooks": self.webhooks or None,
+            "webhook_calls": dict(self.webhook_calls),
+            "network_isolated": self.isolated,
             "components": [
                 {
                     "name": c.name,
