@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -20,6 +21,8 @@ from unideploy.cli.common import (
     values_options,
 )
 from unideploy.cli.progress import ProgressPrinter, summary_table
+from unideploy.config.stack import Stack
+from unideploy.errors import UnideployError
 from unideploy.service.deploy import DeployRequest, deploy
 
 
@@ -194,7 +197,17 @@ def deploy_command(
     quiet = os.environ.get("UNIDEPLOY_QUIET") == "1"
     listeners = [] if quiet else [ProgressPrinter(err)]
     stack = globals_of(ctx).stack()
+    from unideploy.sandbox.notes import notes, webhook_calls
+
+    kubeconfig = _kubeconfig(stack, environment)
+    sandbox_notes = notes(kubeconfig)
+    for note in sandbox_notes:
+        err.print(note, highlight=False)
+    started = time.time()
     result = deploy(stack, request, listeners)
+    calls = webhook_calls(kubeconfig, started) if sandbox_notes else {}
+    if calls.get("answered"):
+        err.print(f"sandbox: {calls['answered']} webhook call(s) simulated during this run")
     restored = None
     if rollback_on_test_failure:
         from unideploy.service.rollback import rollback_after_failed_tests
@@ -206,6 +219,8 @@ def deploy_command(
         document = result.to_dict()
         if restored is not None:
             document["rollback"] = restored.to_dict()
+        if sandbox_notes:
+            document["sandbox"] = {"notes": sandbox_notes, "webhook_calls": calls}
         emit_json(document)
         return int(result.exit_code)
     if dry_run:
@@ -215,6 +230,14 @@ def deploy_command(
         print_diff(console(), stack_diff(result))
     err.print(summary_table(result))
     return int(result.exit_code)
+
+
+def _kubeconfig(stack: Stack, environment: str) -> Path | None:
+    """The environment's kubeconfig, or None when it cannot be told (deploy reports why)."""
+    try:
+        return stack.kubeconfig(environment)
+    except UnideployError:
+        return None
 
 
 def _confirm(question: str) -> bool:

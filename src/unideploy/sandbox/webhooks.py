@@ -166,8 +166,12 @@ class EgressStandIn:
         )
         print(f"refused CONNECT {target} ({service or 'no Service'}; {', '.join(hooks)}): {why}")
         body = text.encode()
+        # The reason phrase reaches the apiserver's error ("code 502: 502 <reason>").
+        reason = f"unideploy sandbox: {why}".encode("ascii", "replace")
         conn.sendall(
-            b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\n"
+            b"HTTP/1.1 502 "
+            + reason
+            + b"\r\nContent-Type: text/plain\r\n"
             + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
             + body
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 from unideploy.engines.helm.contract import ReleaseSpec
 from unideploy.engines.helm.lib import hp
+from unideploy.engines.helm.contract.webhook_hint import webhook_hint
 from unideploy.errors import EngineError
 
 REDACTED = "***"
@@ -72,14 +73,11 @@ def is_transient(detail: str) -> bool:
 
 
 def _hint(exc: hp.HelmError, spec: ReleaseSpec, action: str) -> tuple[str, bool]:
-    detail = str(exc).lower()
-    if "failed calling webhook" in detail:
+    webhook = webhook_hint(str(exc))
+    if webhook is not None:
         # Not a passing problem: the webhook's backend is down or absent until someone acts.
-        return (
-            "an admission webhook of the cluster cannot be reached: start its service, or "
-            "remove its webhook configuration (or set failurePolicy: Ignore)",
-            False,
-        )
+        return webhook, False
+    detail = str(exc).lower()
     if isinstance(exc, hp.HelmKubeError) or is_transient(detail):
         return (
             "check that the API server in the kubeconfig/context is reachable; retrying may help",
