@@ -129,7 +129,7 @@ def test_no_socket_leaves_loopback_while_a_chart_with_webhooks_and_load_balancer
 
 
 def test_the_check_fails_for_a_namespace_with_an_interface_and_a_route(tmp_path: Path) -> None:
-    """A throwaway namespace with a port-less bridge (it forwards nowhere) and a 10.0.0.0/24 route."""
+    """A throwaway namespace with a port-less bridge (forwards nowhere) and a 10.0.0.0/24 route."""
     if os.geteuid() != 0:
         pytest.fail("this test creates a network namespace: run it as root")
     unshare, ip = shutil.which("unshare"), shutil.which("ip")
