@@ -33,11 +33,13 @@ def test_up_status_down_leaves_no_process_and_no_port(tmp_path: Path) -> None:
     try:
         assert status.running and status.api_ready
         assert [c.name for c in status.components] == [
+            "bridge",
             "etcd",
             "kube-apiserver",
             "kube-controller-manager",
             "kube-scheduler",
             "kwok",
+            "sandbox-controllers",
         ]
         assert status.server.startswith("https://127.0.0.1:")
         kubeconfig = YAML(typ="safe").load(Path(status.kubeconfig).read_text())
@@ -96,7 +98,7 @@ def test_up_retries_with_new_ports_when_a_chosen_port_is_taken(
         def first_port_taken(count: int) -> list[int]:
             chosen = real_free_ports(count)
             if not calls:
-                chosen[0] = taken  # etcd's client port, bound by someone else meanwhile
+                chosen[0] = taken  # the bridge's (the API's) port, bound by someone else meanwhile
             calls.append(chosen)
             return chosen
 
@@ -107,7 +109,7 @@ def test_up_retries_with_new_ports_when_a_chosen_port_is_taken(
             assert status.running
             assert len(calls) == 2
             assert f"127.0.0.1:{taken}" not in status.server
-            log = (tmp_path / "box" / "logs" / "etcd.log").read_text()
+            log = (tmp_path / "box" / "logs" / "bridge.log").read_text()
             assert "address already in use" in log
         finally:
             box.down(purge=True)
