@@ -153,6 +153,12 @@ def up(
     started = time.monotonic()
     box = Sandbox(state_dir, nodes=nodes, webhooks=webhooks, node_options=options)
     status = box.up(timeout=timeout)
+    if status.webhooks and status.webhooks != webhooks:
+        click.echo(
+            f"note: the sandbox was already running with --webhooks={status.webhooks}; "
+            "run `unideploy sandbox down` first to change it",
+            err=True,
+        )
     elapsed = round(time.monotonic() - started, 2)
     _render(status, output, {"elapsed_seconds": elapsed})
     if output == "text":

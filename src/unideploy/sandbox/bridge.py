@@ -82,7 +82,11 @@ def main(argv: list[str] | None = None) -> int:
         netns.unshare_net()
         netns.loopback_up()
     except OSError as exc:
-        print(f"bridge: cannot create the sandbox network namespace: {exc}", flush=True)
+        print(
+            f"bridge: cannot create the sandbox network namespace: {exc} "
+            "(needs root or CAP_SYS_ADMIN; the sandbox never falls back to the host network)",
+            flush=True,
+        )
         return 3
     tmp = args.ready.with_name(args.ready.name + ".tmp")
     tmp.write_text(f"{netns.ns_inode()}\n", encoding="ascii")
