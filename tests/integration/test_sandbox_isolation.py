@@ -10,6 +10,7 @@ that does have somewhere to send packets (a bridge with no port: it goes nowhere
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 import sys
@@ -20,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from tests.integration.sandbox_cluster import Cluster
+from tests.integration.sandbox_cluster import Cluster, require_tools
 
 from unideploy.engines import process
 from unideploy.engines.helm import ReleaseSpec
@@ -153,3 +154,29 @@ def test_the_check_fails_for_a_namespace_with_an_interface_and_a_route(tmp_path:
         holder.wait()
     assert "interface d0" in broken.problems
     assert any(p.startswith("route d0 10.0.0.0/") for p in broken.problems), broken.problems
+
+
+@pytest.mark.cluster
+def test_without_cap_sys_admin_the_namespace_is_owned_by_a_user_namespace_of_its_own(
+    tmp_path: Path,
+) -> None:
+    """What a user without root gets: the same isolation, through an unprivileged user namespace."""
+    require_tools()
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is needed"
+    state_dir = tmp_path / "box"
+    cli = str(Path(sys.executable).parent / "unideploy")
+    up = [setpriv, "--bounding-set=-sys_admin", cli, "sandbox", "up", "--state-dir", str(state_dir)]
+    try:
+        done = process.run([*up, "-o", "json"], timeout=180)
+        assert done.returncode == 0, done.stderr
+        status = json.loads(done.stdout)
+        assert (status["state"], status["network_isolated"]) == ("running", True)
+        pids = {c["name"]: c["pid"] for c in status["components"]}
+        assert netns.ns_inode(pids["kube-apiserver"]) == netns.ns_inode(pids["bridge"])
+        user_ns = os.stat(netns.ns_path(pids["kube-apiserver"], "user")).st_ino
+        assert user_ns != os.stat("/proc/self/ns/user").st_ino
+        assert "as user" in (state_dir / "logs" / "bridge.log").read_text()
+        assert dial_from(pids["kube-apiserver"], ("10.0.0.1",)) == {"10.0.0.1": errno.ENETUNREACH}
+    finally:
+        process.run([cli, "sandbox", "down", "--purge", "--state-dir", str(state_dir)], timeout=60)

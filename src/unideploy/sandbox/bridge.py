@@ -78,8 +78,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     listener.listen(128)
+    mode = "root"
     try:
-        netns.unshare_net()
+        try:
+            netns.unshare_net()
+        except PermissionError:
+            netns.unshare_net_as_user()  # no root: a user namespace of our own owns the netns
+            mode = "user"
         netns.loopback_up()
     except OSError as exc:
         print(
@@ -89,11 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 3
     tmp = args.ready.with_name(args.ready.name + ".tmp")
-    tmp.write_text(f"{netns.ns_inode()}\n", encoding="ascii")
+    tmp.write_text(f"{netns.ns_inode()} {mode}\n", encoding="ascii")
     tmp.replace(args.ready)
     print(
         f"bridge: 127.0.0.1:{args.port} (host) -> 127.0.0.1:{args.target_port} "
-        f"(sandbox network namespace {netns.ns_inode()}, interfaces: lo only)",
+        f"(sandbox network namespace {netns.ns_inode()}, interfaces: lo only, as {mode})",
         flush=True,
     )
     serve(listener, args.target_port)

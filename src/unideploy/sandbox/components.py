@@ -254,9 +254,16 @@ def sandbox_controllers(layout: Layout, webhooks: str) -> list[str]:
     ]
 
 
-def in_namespace(nsenter: Path, namespace: str, argv: list[str]) -> list[str]:
-    """Wrap `argv` so it runs in the network namespace at `namespace` (/proc/<pid>/ns/net)."""
-    return [str(nsenter), f"--net={namespace}", "--", *argv]
+def in_namespace(
+    nsenter: Path, namespace: str, argv: list[str], user_namespace: str | None = None
+) -> list[str]:
+    """Wrap `argv` so it runs in the network namespace at `namespace` (/proc/<pid>/ns/net).
+
+    Without root the network namespace belongs to a user namespace of the sandbox's own, which is
+    joined first (keeping our uid: it is that namespace's root).
+    """
+    user = [f"--user={user_namespace}", "--preserve-credentials"] if user_namespace else []
+    return [str(nsenter), *user, f"--net={namespace}", "--", *argv]
 
 
 BUILDERS = {

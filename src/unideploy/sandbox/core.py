@@ -171,7 +171,10 @@ class Sandbox:
         try:
             self._start("bridge", components.bridge(host_port, layout), record)
             self._wait("bridge", "network namespace", deadline, layout.netns_ready.exists)
-            inside = netns.ns_path(self._procs["bridge"].pid)
+            bridge_pid = self._procs["bridge"].pid
+            inside = netns.ns_path(bridge_pid)
+            as_user = layout.netns_ready.read_text(encoding="ascii").split()[-1] == "user"
+            user_ns = netns.ns_path(bridge_pid, "user") if as_user else None
 
             def start_inside(name: str) -> None:
                 argv = components.BUILDERS[name](binaries[name], layout, components.INNER_PORTS)
@@ -180,9 +183,8 @@ class Sandbox:
                     # Webhook calls with no caBundle trust the sandbox CA, whose leaf certificates
                     # the stand-in in sandbox-controllers presents (see docs/sandbox.md).
                     env = {**os.environ, "SSL_CERT_FILE": str(layout.pki.ca_cert)}
-                self._start(
-                    name, components.in_namespace(binaries["nsenter"], inside, argv), record, env
-                )
+                wrapped = components.in_namespace(binaries["nsenter"], inside, argv, user_ns)
+                self._start(name, wrapped, record, env)
 
             start_inside("etcd")
             start_inside("kube-apiserver")
@@ -201,7 +203,7 @@ class Sandbox:
             controllers = components.sandbox_controllers(layout, self.webhooks)
             self._start(
                 "sandbox-controllers",
-                components.in_namespace(binaries["nsenter"], inside, controllers),
+                components.in_namespace(binaries["nsenter"], inside, controllers, user_ns),
                 record,
             )
             self._wait(

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CLONE_NEWNET = 0x40000000
+CLONE_NEWUSER = 0x10000000
 _SIOCGIFFLAGS = 0x8913
 _SIOCSIFFLAGS = 0x8914
 _IFF_UP = 0x1
@@ -38,6 +39,21 @@ def unshare_net() -> None:
         raise OSError(errno, f"unshare(CLONE_NEWNET): {os.strerror(errno)}")
 
 
+def unshare_net_as_user() -> None:
+    """Without root: a new user namespace (our uid as its root) owning a new network namespace.
+
+    Needs unprivileged user namespaces (most distributions allow them) and a single-threaded
+    caller. The processes later joined to it keep their own uid outside.
+    """
+    uid, gid = os.getuid(), os.getgid()
+    if _libc().unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"unshare(CLONE_NEWUSER|CLONE_NEWNET): {os.strerror(errno)}")
+    Path("/proc/self/setgroups").write_text("deny", encoding="ascii")
+    Path("/proc/self/uid_map").write_text(f"0 {uid} 1", encoding="ascii")
+    Path("/proc/self/gid_map").write_text(f"0 {gid} 1", encoding="ascii")
+
+
 def loopback_up() -> None:
     """Set `lo` up in the current namespace (the kernel then gives it 127.0.0.1/8 and ::1)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
@@ -51,9 +67,9 @@ def ns_inode(pid: int | str = "self") -> int:
     return os.stat(f"/proc/{pid}/ns/net").st_ino
 
 
-def ns_path(pid: int) -> str:
-    """Return the /proc path nsenter uses to join the network namespace of `pid`."""
-    return f"/proc/{pid}/ns/net"
+def ns_path(pid: int, kind: str = "net") -> str:
+    """Return the /proc path nsenter uses to join the `kind` namespace of `pid`."""
+    return f"/proc/{pid}/ns/{kind}"
 
 
 def _hex_addr(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
