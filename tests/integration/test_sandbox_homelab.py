@@ -18,11 +18,11 @@ from click.testing import CliRunner
 from tests.integration.sandbox_cluster import Cluster, require_tools
 
 from unideploy.cli.sandbox import sandbox_group
-from unideploy.engines.helm import ReleaseSpec
-from unideploy.engines.helm_charts import ChartCache
-from unideploy.engines.helm_sdk import SdkHelm
-from unideploy.engines.kube import KubeReader
-from unideploy.engines.readiness import wait_ready
+from unideploy.engines.helm.charts import ChartCache
+from unideploy.engines.helm.contract import ReleaseSpec
+from unideploy.engines.helm.sdk import SdkHelm
+from unideploy.engines.kube.client import KubeReader
+from unideploy.engines.kube.readiness import wait_ready
 from unideploy.errors import EngineError
 from unideploy.exitcodes import ExitCode
 from unideploy.sandbox import Sandbox, find_tool

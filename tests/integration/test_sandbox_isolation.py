@@ -24,9 +24,9 @@ import pytest
 from tests.integration.sandbox_cluster import Cluster, require_tools
 
 from unideploy.engines import process
-from unideploy.engines.helm import ReleaseSpec
-from unideploy.engines.helm_charts import ChartCache
-from unideploy.engines.helm_sdk import SdkHelm
+from unideploy.engines.helm.charts import ChartCache
+from unideploy.engines.helm.contract import ReleaseSpec
+from unideploy.engines.helm.sdk import SdkHelm
 from unideploy.sandbox import netns, webhook_log
 from unideploy.sandbox.components import Layout
 from unideploy.sandbox.kubeconfig import CONTEXT

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from unideploy.engines.admission_hint import webhook_hint
+from unideploy.engines.helm.webhook_hint import webhook_hint
 from unideploy.sandbox import localpath, netns, nodes, servicelb, state, webhook_log, webhooks
 from unideploy.sandbox.notes import notes
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from unideploy.engines.helm.contract import ReleaseSpec
 from unideploy.engines.helm.lib import hp
-from unideploy.engines.helm.contract.webhook_hint import webhook_hint
+from unideploy.engines.helm.webhook_hint import webhook_hint
 from unideploy.errors import EngineError
 
 REDACTED = "***"
