@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install the local control-plane tools used by `unideploy sandbox` and the
 # cluster tests: etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-# kubectl and kwok, built from their Go modules at the versions pinned in
-# tools/versions.env.
+# kubectl and kwok, plus sops, age and age-keygen for encrypted values files,
+# built from their Go modules at the versions pinned in tools/versions.env.
 #
 # Binaries land in a cache outside the repository:
 #   ${UNIDEPLOY_TOOLS_DIR:-~/.cache/unideploy/tools}/<name>-<version>/<name>
@@ -41,6 +41,8 @@ read_version() {
 KUBERNETES_VERSION="$(read_version KUBERNETES_VERSION)"
 ETCD_VERSION="$(read_version ETCD_VERSION)"
 KWOK_VERSION="$(read_version KWOK_VERSION)"
+SOPS_VERSION="$(read_version SOPS_VERSION)"
+AGE_VERSION="$(read_version AGE_VERSION)"
 # Staging modules are versioned v0.<minor>.<patch> for Kubernetes v1.<minor>.<patch>.
 STAGING_VERSION="v0.${KUBERNETES_VERSION#v1.}"
 k8s_minor="${KUBERNETES_VERSION#v1.}"; k8s_minor="${k8s_minor%%.*}"
@@ -86,7 +88,9 @@ render_module() {
     mkdir -p "$build"
     sed -e "s/@KUBERNETES_VERSION@/$KUBERNETES_VERSION/g" \
         -e "s/@ETCD_VERSION@/$ETCD_VERSION/g" \
-        -e "s/@KWOK_VERSION@/$KWOK_VERSION/g" "$template" >"$build/go.mod.new"
+        -e "s/@KWOK_VERSION@/$KWOK_VERSION/g" \
+        -e "s/@SOPS_VERSION@/$SOPS_VERSION/g" \
+        -e "s/@AGE_VERSION@/$AGE_VERSION/g" "$template" >"$build/go.mod.new"
     if [[ "$template" == */kube/go.mod.in ]]; then
         {
             echo
@@ -163,15 +167,42 @@ build_kwok() {
     install_built kwok "$KWOK_VERSION" "$build/kwok"
 }
 
+build_sops() {
+    need_build "sops@$SOPS_VERSION" || return 0
+    go_env
+    local build="$tools_dir/.build/sops-$SOPS_VERSION"
+    render_module "$repo_root/tools/sops/go.mod.in" "$build"
+    log "building sops $SOPS_VERSION"
+    (cd "$build" && CGO_ENABLED=0 "$go_bin" build ${jobs:+-p "$jobs"} -trimpath -ldflags "-s -w" \
+        -o "$build/sops" github.com/getsops/sops/v3/cmd/sops)
+    install_built sops "$SOPS_VERSION" "$build/sops"
+}
+
+build_age() {
+    need_build "age@$AGE_VERSION" "age-keygen@$AGE_VERSION" || return 0
+    go_env
+    local build="$tools_dir/.build/age-$AGE_VERSION" out
+    render_module "$repo_root/tools/age/go.mod.in" "$build"
+    out="$build/bin"; mkdir -p "$out"
+    log "building age $AGE_VERSION (age, age-keygen)"
+    (cd "$build" && CGO_ENABLED=0 "$go_bin" build ${jobs:+-p "$jobs"} -trimpath \
+        -ldflags "-s -w -X main.Version=$AGE_VERSION" -o "$out/" \
+        filippo.io/age/cmd/age filippo.io/age/cmd/age-keygen)
+    install_built age "$AGE_VERSION" "$out/age"
+    install_built age-keygen "$AGE_VERSION" "$out/age-keygen"
+}
+
 # Smallest first, so a failure in the big build still leaves the others usable.
 status=0
 build_etcd || { log "etcd build failed"; status=1; }
 build_kwok || { log "kwok build failed"; status=1; }
+build_age || { log "age build failed"; status=1; }
+build_sops || { log "sops build failed"; status=1; }
 build_kube || { log "Kubernetes build failed"; status=1; }
 
 for spec in "etcd@$ETCD_VERSION" "kwok@$KWOK_VERSION" "kube-apiserver@$KUBERNETES_VERSION" \
     "kube-controller-manager@$KUBERNETES_VERSION" "kube-scheduler@$KUBERNETES_VERSION" \
-    "kubectl@$KUBERNETES_VERSION"; do
+    "kubectl@$KUBERNETES_VERSION" "age@$AGE_VERSION" "age-keygen@$AGE_VERSION" "sops@$SOPS_VERSION"; do
     name="${spec%%@*}"; version="${spec#*@}"
     if have "$name" "$version"; then
         printf '%-24s %s\n' "$name" "$(bin_path "$name" "$version")"

@@ -24,6 +24,9 @@ TOOL_VERSION_KEYS: dict[str, str] = {
     "kube-scheduler": "KUBERNETES_VERSION",
     "kubectl": "KUBERNETES_VERSION",
     "kwok": "KWOK_VERSION",
+    "sops": "SOPS_VERSION",
+    "age": "AGE_VERSION",
+    "age-keygen": "AGE_VERSION",
 }
 CONTROL_PLANE_TOOLS = (
     "etcd",
