@@ -53,6 +53,12 @@ def gitops_group() -> None:
 @click.option(
     "--allow-secrets", is_flag=True, help="Render even when secret values would land in git."
 )
+@click.option(
+    "--seal-cert",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="sealed-secrets certificate (kubeseal --fetch-cert): Secrets and decrypted values are "
+    "rendered as SealedSecrets (argocd, manifests).",
+)
 @values_options
 @output_option
 @click.pass_context
@@ -70,6 +76,7 @@ def render_command(
     commit: bool,
     branch: str | None,
     allow_secrets: bool,
+    seal_cert: Path | None,
     values_files: tuple[Path, ...],
     sets: tuple[str, ...],
     output: str,
@@ -104,6 +111,7 @@ def render_command(
         commit=commit,
         branch=branch,
         allow_secrets=allow_secrets,
+        seal_cert=seal_cert,
         values_files=values_files,
         sets=sets,
     )

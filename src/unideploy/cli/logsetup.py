@@ -10,6 +10,8 @@ import logging
 import os
 from pathlib import Path
 
+from unideploy.redact.streams import RedactingFormatter
+
 LOGGER = logging.getLogger("unideploy")
 
 
@@ -38,7 +40,7 @@ def configure(debug: bool) -> Path | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s")
+            RedactingFormatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s")
         )
         LOGGER.addHandler(handler)
     except OSError:
@@ -46,6 +48,6 @@ def configure(debug: bool) -> Path | None:
     if debug:
         stream = logging.StreamHandler()
         stream.setLevel(logging.DEBUG)
-        stream.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+        stream.setFormatter(RedactingFormatter("debug: %(name)s: %(message)s"))
         LOGGER.addHandler(stream)
     return path

@@ -23,6 +23,7 @@ from unideploy.cli.common import Globals
 from unideploy.cli.golog import divert_go_logs
 from unideploy.errors import UnideployError
 from unideploy.exitcodes import ExitCode
+from unideploy.redact import streams
 
 # name → ("module:attribute", the first line of its help). `unideploy --help` prints these lines
 # without importing any command module; tests/unit/test_cli_startup.py keeps them equal to the
@@ -56,6 +57,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "terraform": (
         "unideploy.cli.terraform_cmd:terraform_group",
         "Work with the Terraform phase's state directly.",
+    ),
+    "secrets": (
+        "unideploy.cli.secrets_cmd:secrets_group",
+        "Encrypt, decrypt or edit a SOPS values file (age); .sops.yaml creation rules apply.",
     ),
     "lock": ("unideploy.cli.lock_cmd:lock_group", "Inspect or free an environment's deploy lock."),
     "history": (
@@ -171,6 +176,7 @@ def cli(ctx: click.Context, stack_path: Path | None, debug: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (the console script exits with it)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    streams.install()
     try:
         result: Any = cli.main(args=args, prog_name="unideploy", standalone_mode=False)
     except click.exceptions.Exit as exc:

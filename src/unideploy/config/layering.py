@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from unideploy.config.encrypted import read_values_file
 from unideploy.config.model import Release
 from unideploy.config.refs import RefContext, problem_with, references_in, resolve
 from unideploy.config.set_values import parse_set_expression
 from unideploy.config.stack import Stack
 from unideploy.config.suggest import hint_for
-from unideploy.config.yamlsafe import PathKey, Positions, load_yaml_file
+from unideploy.config.yamlsafe import PathKey, Positions
 from unideploy.errors import ConfigError, SourceLocation
 
 
@@ -94,7 +95,7 @@ def release_values(
     merged: dict[str, Any] = {}
     for entry in release.values:
         if isinstance(entry, str):
-            data, _ = load_yaml_file(stack.resolve(entry), entry)
+            data, _ = read_values_file(stack.resolve(entry), entry)
             if data is None:
                 continue
             if not isinstance(data, dict):
@@ -119,7 +120,7 @@ def release_values(
 
 
 def _read_layer(stack: Stack, path: Path) -> Layer:
-    data, positions = load_yaml_file(path, stack.shown(path))
+    data, positions = read_values_file(path, stack.shown(path))
     data = data or {}
     if not isinstance(data, dict):
         raise ConfigError(
@@ -167,7 +168,7 @@ def _check_references(stack: Stack, values: EnvironmentValues) -> None:
     for index, release in enumerate(stack.file.releases):
         for entry_index, entry in enumerate(release.values):
             if isinstance(entry, str):
-                documents.append(load_yaml_file(stack.resolve(entry), entry))
+                documents.append(read_values_file(stack.resolve(entry), entry))
             else:
                 inline.append((entry, ("releases", index, "values", entry_index)))
     located: list[tuple[Any, Positions, PathKey]] = [(d, p, ()) for d, p in documents]

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from unideploy.redact.values import contains_secret, is_secret, plain, secret
+
 REFERENCE = re.compile(r"(?<!\$)\$\{([^{}]*)\}")
 ROOTS = ("env", "global", "terraform")
 _MISSING = object()
@@ -73,13 +75,19 @@ def resolve(value: Any, ctx: RefContext) -> Any:
         found = _lookup(whole.group(1).strip(), ctx)
         return value if found is _MISSING else found
 
+    tainted = is_secret(value)
+
     def interpolate(match: re.Match[str]) -> str:
+        nonlocal tainted
         found = _lookup(match.group(1).strip(), ctx)
         if found is _MISSING:
             return match.group(0)
-        return found if isinstance(found, str) else json.dumps(found)
+        tainted = tainted or contains_secret(found)
+        return found if isinstance(found, str) else json.dumps(plain(found))
 
-    return REFERENCE.sub(interpolate, value).replace("$${", "${")
+    text = REFERENCE.sub(interpolate, value).replace("$${", "${")
+    # A string built from a secret is a secret too.
+    return secret(text) if tainted else text
 
 
 def _lookup(expression: str, ctx: RefContext) -> Any:

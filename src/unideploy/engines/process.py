@@ -1,8 +1,8 @@
 """The one place a subprocess is started (tools, sandbox components, git).
 
-Never a shell: argv lists only. `run` waits and captures; `spawn` starts a long-running process
-with its output sent to a log file. Both raise EngineError with the command named when the binary
-is missing.
+Never a shell: argv lists only. `run` waits and captures; `interactive` hands the command the
+terminal; `spawn` starts a long-running process with its output sent to a log file. All raise
+EngineError with the command named when the binary is missing.
 """
 
 from __future__ import annotations
@@ -58,6 +58,16 @@ def run(
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
         raise EngineError(f"{argv[0]} exited {proc.returncode}: " + " | ".join(tail))
     return done
+
+
+def interactive(argv: Sequence[str], *, cwd: Path | None = None) -> int:
+    """Run `argv` on this terminal (an editor, say), output not captured; return its exit code."""
+    try:
+        return subprocess.run(list(argv), cwd=cwd, check=False).returncode  # argv list, no shell
+    except FileNotFoundError as exc:
+        raise EngineError(
+            f"command not found: {argv[0]}", hint="install it or put it on PATH"
+        ) from exc
 
 
 def spawn(

@@ -8,6 +8,7 @@ from typing import Any
 from unideploy.config.model import Release
 from unideploy.engines.helm.contract import ReleaseSpec
 from unideploy.execute.phases.context import PipelineContext
+from unideploy.redact.values import secret_texts
 
 
 def release_spec(
@@ -37,6 +38,7 @@ def release_spec(
         atomic=release.atomic and engine_waits,
         wait=release.wait and engine_waits,
         description=description,
+        sensitive=tuple(secret_texts(values)),
         repositories=declared_repositories(ctx),
     )
 

@@ -1,0 +1,1 @@
+"""SOPS-encrypted values files: the in-process reader (age + AES-256-GCM) and the `sops` binary."""
