@@ -52,7 +52,8 @@ def age_key(directory: Path, name: str = "key.txt") -> AgeKey:
 
 def sops_encrypt(clear: Path, out: Path, key: AgeKey, *extra: str) -> Path:
     """Encrypt `clear` with the real sops for `key` and write the result to `out`."""
-    argv = [tool("sops"), "encrypt", "--age", key.recipient, *extra, str(clear)]
+    recipient = () if "--config" in extra else ("--age", key.recipient)
+    argv = [tool("sops"), *extra, "encrypt", *recipient, str(clear)]
     done = run(argv, env=key.env(), timeout=60, check=True)
     out.write_text(done.stdout)
     return out

@@ -72,14 +72,15 @@ def test_builtin_honours_encrypted_regex_and_mac_only_encrypted(
 ) -> None:
     clear = tmp_path / "clear.yaml"
     clear.write_text(CLEAR)
-    path = sops_encrypt(
-        clear,
-        tmp_path / "part.enc.yaml",
-        key,
-        "--encrypted-regex",
-        "^(password|token)$",
-        "--mac-only-encrypted",
+    config = tmp_path / ".sops.yaml"
+    config.write_text(
+        "creation_rules:\n"
+        f"  - age: {key.recipient}\n"
+        "    encrypted_regex: ^(password|token)$\n"
+        "    mac_only_encrypted: true\n"
     )
+    path = sops_encrypt(clear, tmp_path / "part.enc.yaml", key, "--config", str(config))
+    assert "mac_only_encrypted: true" in path.read_text()
     assert "visible on purpose" in path.read_text()
     ours = BuiltinDecryptor(key.env()).decrypt(path, _doc(path), path.name)
     assert ours == json.loads(sops_decrypt_json(path, key))
@@ -155,4 +156,4 @@ def test_values_file_leaves_are_typed_as_secrets(
     assert isinstance(data["database"]["port"], SecretInt)
     assert repr(data["database"]["password"]) == "'***'"
     assert type(data["note_unencrypted"]) is str
-    assert positions.locate(("database", "password")).line == 3
+    assert positions.locate(("database", "password")).line == 2
