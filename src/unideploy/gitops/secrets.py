@@ -65,7 +65,8 @@ def protect_flux(files: Files, recipients: Sequence[str], now: datetime) -> File
                 "stringData": {VALUES_KEY: yaml.safe_dump(plain(hidden), sort_keys=False)},
             }
             out[path.removesuffix(".yaml") + "-values.sops.yaml"] = [
-                encrypt_document(secret, recipients, SECRET_FIELDS, now)
+                # The MAC follows document order, and the files are written with sorted keys.
+                encrypt_document(_sorted(secret), recipients, SECRET_FIELDS, now)
             ]
             kept.append(obj)
             tiers_with_secrets.add(path.split("/")[-2])
@@ -147,6 +148,12 @@ def _rendered(item: DesiredRelease, base: str, key: Any) -> Files:
         stem = f"{index:03d}-{kind}-{meta.get('name')}".lower().replace(":", "_")
         files[f"{base}/{stem}.yaml"] = [seal(obj, key) if _is_secret(obj) else obj]
     return files
+
+
+def _sorted(tree: Any) -> Any:
+    if isinstance(tree, Mapping):
+        return {key: _sorted(tree[key]) for key in sorted(tree)}
+    return tree
 
 
 def _is_secret(obj: Mapping[str, Any]) -> bool:
