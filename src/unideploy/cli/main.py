@@ -60,7 +60,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "secrets": (
         "unideploy.cli.secrets_cmd:secrets_group",
-        "Encrypt, decrypt or edit a SOPS values file (age); .sops.yaml creation rules apply.",
+        "Encrypt, decrypt or edit a values file with SOPS (age); "
+        "`.sops.yaml` creation rules apply.",
     ),
     "lock": ("unideploy.cli.lock_cmd:lock_group", "Inspect or free an environment's deploy lock."),
     "history": (
