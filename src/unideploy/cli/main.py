@@ -103,6 +103,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "unideploy.cli.drift_cmd:drift_command",
         "Show what in ENV's cluster is not as the stack says, field by field.",
     ),
+    "rbac": (
+        "unideploy.cli.rbac_cmd:rbac_command",
+        "Print the least-privilege RBAC objects a deploy of ENV needs.",
+    ),
     "doctor": (
         "unideploy.cli.doctor_cmd:doctor_command",
         "Find what keeps ENV from deploying, and say how to get out.",

@@ -215,4 +215,7 @@ def _lock_client(ctx: PipelineContext, request: DeployRequest) -> Any:
     except EngineError as exc:
         LOG.warning("cluster not reachable for the environment lock, using a local lock: %s", exc)
         return None
+    from unideploy.execute.phases.preflight import check_lock_access
+
+    check_lock_access(client, request.environment)
     return client

@@ -126,7 +126,12 @@ def served_kinds(api: ApiClient, group_version: str) -> set[str]:
 
 
 def can_i(
-    api: ApiClient, verb: str, resource: str, group: str = "", namespace: str | None = None
+    api: ApiClient,
+    verb: str,
+    resource: str,
+    group: str = "",
+    namespace: str | None = None,
+    name: str | None = None,
 ) -> Access:
     """Ask the API server whether the current user may `verb` `resource` (an access review)."""
     review = {
@@ -140,6 +145,7 @@ def can_i(
                     ("resource", resource),
                     ("group", group),
                     ("namespace", namespace),
+                    ("name", name),
                 )
                 if value is not None
             }
@@ -151,3 +157,11 @@ def can_i(
     return Access(
         verb, resource, group, namespace, bool(status.get("allowed")), status.get("reason", "")
     )
+
+
+def whoami(api: ApiClient) -> str:
+    """The user name the API server authenticates the kubeconfig's credentials as."""
+    review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+    path = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+    answer = _request(api, "POST", path, "cannot ask who the credentials are", review)
+    return str(((answer.get("status") or {}).get("userInfo") or {}).get("username", ""))

@@ -16,7 +16,7 @@ from unideploy.engines.kube import access as kube_access
 from unideploy.errors import EngineError
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.phases.helm_release import stuck_message
-from unideploy.execute.phases.rbac import required_access
+from unideploy.execute.phases.rbac import lock_needs, required_needs
 from unideploy.execute.result import Status
 from unideploy.execute.step import Outcome, Phase, Step, StepContext
 
@@ -179,20 +179,61 @@ def _rbac(
 ) -> Outcome:
     if ensure_outputs is not None:
         ensure_outputs()
-    wanted = list(required_access(ctx))
+    wanted = required_needs(ctx)
     step.check_cancelled()
     api = ctx.kube()
     with ThreadPoolExecutor(max_workers=8) as pool:
-        answers = list(pool.map(lambda a: kube_access.can_i(api, *a), wanted))
-    checked = len(answers)
-    denied = [str(access) for access in answers if not access.allowed]
+        answers = list(pool.map(lambda n: kube_access.can_i(api, *n.key), wanted))
+    denied = [need for need, answer in zip(wanted, answers, strict=True) if not answer.allowed]
     if denied:
+        first = denied[0]
+        fix = rbac_fix(api, ctx.environment)
         return Outcome(
             Status.FAILED,
-            f"{len(denied)} of {checked} permissions denied: " + ", ".join(denied[:8]),
-            {"denied": denied},
+            f"missing permission: {first.describe()} ({first.why}); "
+            f"{len(denied)} of {len(wanted)} denied; grant them with `{fix}`",
+            {
+                "denied": [need.describe() for need in denied],
+                "first": {
+                    "phase": first.phase,
+                    "release": first.release,
+                    "verb": first.verb,
+                    "resource": first.resource,
+                    "group": first.group,
+                    "namespace": first.namespace,
+                    "name": first.name,
+                },
+                "fix": fix,
+            },
         )
-    return Outcome(Status.SUCCEEDED, f"{checked} permissions allowed")
+    return Outcome(Status.SUCCEEDED, f"{len(wanted)} permissions allowed")
+
+
+def rbac_fix(api: Any, environment: str) -> str:
+    """The command that grants what the run's credentials miss."""
+    return f"unideploy rbac -e {environment}{_account_flag(api)} | kubectl apply -f -"
+
+
+def check_lock_access(api: Any, environment: str) -> None:
+    """Refuse, before the lock is taken, when the credentials cannot hold the lock's Lease."""
+    for need in lock_needs():
+        if not kube_access.can_i(api, *need.key).allowed:
+            raise EngineError(
+                f"missing permission: {need.describe()} ({need.why}); nothing was applied",
+                hint=f"grant it with `{rbac_fix(api, environment)}`",
+            )
+
+
+def _account_flag(api: Any) -> str:
+    """` --service-account NS/NAME` when the run authenticates as a ServiceAccount."""
+    try:
+        user = kube_access.whoami(api)
+    except EngineError:
+        return ""
+    prefix = "system:serviceaccount:"
+    if not user.startswith(prefix):
+        return ""
+    return " --service-account " + user[len(prefix) :].replace(":", "/", 1)
 
 
 def _stuck(ctx: PipelineContext) -> Outcome:

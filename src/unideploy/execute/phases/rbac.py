@@ -1,85 +1,195 @@
-"""The permissions a deploy needs, as (verb, resource, group, namespace) for access reviews.
+"""The permissions a run needs, each with the phase and release that use it, in run order.
 
-Derived from the plan: Helm's release storage (Secrets) per namespace, namespaces to create, the
-environment lock (Lease) and the run record (ConfigMap), plus create/patch/delete on the kinds the
-charts render. Rendering failures are left to the helm phase to report.
+Derived from the plan: the environment lock (a Lease), the preflight's namespace list, Helm's
+release storage (Secrets) and every kind each chart renders — resource names and scope resolved
+through API discovery, or from the CRDs the same run installs — with the verbs Helm's server-side
+apply, its wait, rollback and pruning use; `bind`/`escalate` only on the RBAC objects a chart
+ships (by name); pods and replicasets where readiness reads them; the live security audit; the
+run mirror (ConfigMaps); and what drift lists. `unideploy rbac` turns the list into Roles
+(service/rbac_roles.py); the preflight asks the API server about each, in this order.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
-from unideploy.engines.kube.discovery import Resource, resource
+from unideploy.engines.kube.discovery import Resource, mapper_for
 from unideploy.errors import UnideployError
+from unideploy.execute.lockbase import LOCK_NAMESPACE
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.phases.helm_release import render_release
+from unideploy.execute.phases.rbac_kinds import (
+    AUDIT_LISTS,
+    CRD_VERBS,
+    DRIFT_LISTS,
+    OBJECT_VERBS,
+    STORAGE_VERBS,
+    crd_resources,
+    rbac_grants,
+    readiness_lists,
+)
 
 LOG = logging.getLogger("unideploy.preflight")
-LOCK_NAMESPACE = "unideploy-system"
-Access = tuple[str, str, str, str | None]
+Manifest = Mapping[str, Any]
+Resolver = Callable[[str, str], Resource | None]
 
 
-def required_access(ctx: PipelineContext) -> Iterator[Access]:
-    """Every (verb, resource, group, namespace) the run will use, without duplicates."""
-    seen: set[Access] = set()
-    for access in _all(ctx):
-        if access not in seen:
-            seen.add(access)
-            yield access
+@dataclass(frozen=True)
+class Need:
+    """One verb on one resource (in one namespace, or cluster-wide), and who in the run uses it."""
+
+    verb: str
+    resource: str
+    group: str
+    namespace: str | None
+    phase: str
+    release: str | None = None
+    why: str = ""
+    name: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, str | None, str | None]:
+        """What the API server is asked: (verb, resource, group, namespace, name)."""
+        return (self.verb, self.resource, self.group, self.namespace, self.name)
+
+    def target(self) -> str:
+        """`patch deployments.apps in apps`, `bind clusterroles/reader (cluster-wide)`."""
+        what = f"{self.resource}.{self.group}" if self.group else self.resource
+        if self.name:
+            what += f"/{self.name}"
+        where = f" in {self.namespace}" if self.namespace else " (cluster-wide)"
+        return f"{self.verb} {what}{where}"
+
+    def describe(self) -> str:
+        """Phase, release and target, for the preflight's refusal."""
+        who = f", release {self.release}" if self.release else ""
+        return f"phase {self.phase}{who}: {self.target()}"
 
 
-def _all(ctx: PipelineContext) -> Iterator[Access]:
-    yield ("create", "leases", "coordination.k8s.io", LOCK_NAMESPACE)
-    yield ("update", "leases", "coordination.k8s.io", LOCK_NAMESPACE)
-    yield ("create", "configmaps", "", LOCK_NAMESPACE)
-    if not ctx.plan.releases:
-        return
-    yield ("create", "namespaces", "", None)
+def required_needs(
+    ctx: PipelineContext, resolve: Resolver | None = None, *, strict: bool = False
+) -> list[Need]:
+    """Every permission the run uses, first use first, without duplicates.
+
+    `resolve` maps (apiVersion, kind) to the served resource (API discovery by default); with
+    `strict`, a release that cannot be rendered is an error instead of being left to the helm phase.
+    """
+    if resolve is None:
+        resolve = mapper_for(ctx.kube()).find
+    seen: set[tuple[str, str, str, str | None, str | None]] = set()
+    ordered: list[Need] = []
+    for need in _all(ctx, resolve, strict):
+        if need.key not in seen:
+            seen.add(need.key)
+            ordered.append(need)
+    return ordered
+
+
+def lock_needs() -> list[Need]:
+    """What taking and renewing the environment lock (a Lease) uses."""
+    return [
+        Need(verb, "leases", "coordination.k8s.io", LOCK_NAMESPACE, "lock", why="the lock")
+        for verb in ("get", "create", "update")
+    ]
+
+
+def _all(ctx: PipelineContext, resolve: Resolver, strict: bool) -> Iterator[Need]:
+    yield from lock_needs()
+    releases = ctx.plan.releases
+    if releases:
+        yield Need("list", "namespaces", "", None, "preflight", why="which namespaces exist")
     # Rendering is a foreign call that releases the GIL: a few at once.
     with ThreadPoolExecutor(max_workers=4) as pool:
-        kinds = list(pool.map(lambda r: _rendered_kinds(ctx, r.key), ctx.plan.releases))
-    defined = {key: found for rendered in kinds for key, found in rendered[1].items()}
-    for release, (rendered_kinds, _) in zip(ctx.plan.releases, kinds, strict=True):
-        for verb in ("get", "list", "create", "update", "delete"):
-            yield (verb, "secrets", "", release.namespace)
-        for api_version, kind in rendered_kinds:
-            served = resource(ctx.kube(), api_version, kind) or defined.get((api_version, kind))
-            if served is None:
-                LOG.debug("%s %s is neither served nor defined by the plan", api_version, kind)
-                continue
-            namespace = release.namespace if served.namespaced else None
-            for verb in ("create", "patch", "delete"):
-                yield (verb, served.plural, served.group, namespace)
+        renders = list(pool.map(lambda r: _rendered(ctx, r.key, strict), releases))
+    crds = crd_resources(m for docs, manifests in renders for m in (*docs, *manifests))
+    for release, (crd_docs, manifests) in zip(releases, renders, strict=True):
+        yield from _release_needs(
+            ctx, release.key, release.tier, crd_docs, manifests, resolve, crds
+        )
+    if releases:
+        for verb, resource, group in AUDIT_LISTS:
+            yield Need(verb, resource, group, None, "security", why="the live audit")
+    for verb, why in (("create", "record the run"), ("list", "prune old runs")):
+        yield Need(verb, "configmaps", "", LOCK_NAMESPACE, "record", why=why)
+    yield Need("update", "configmaps", "", LOCK_NAMESPACE, "record", why="re-record a run")
+    yield Need("delete", "configmaps", "", LOCK_NAMESPACE, "record", why="prune old runs")
+    for namespace in sorted({r.namespace for r in releases}):
+        for verb, resource, group in DRIFT_LISTS:
+            yield Need(verb, resource, group, namespace, "drift", why="objects left behind")
 
 
-Kinds = tuple[set[tuple[str, str]], dict[tuple[str, str], Resource]]
-
-
-def _rendered_kinds(ctx: PipelineContext, name: str) -> Kinds:
-    """The (apiVersion, kind) pairs a release renders, and the resources its CRDs define."""
-    try:
-        _, _, rendered = render_release(ctx, ctx.stack.release(name))
-    except UnideployError as exc:
-        LOG.debug("cannot render %s for the RBAC check: %s", name, exc)
-        return set(), {}
-    pairs = {(str(m.get("apiVersion", "")), str(m.get("kind", ""))) for m in rendered.manifests}
-    return pairs, defined_resources(rendered.manifests)
-
-
-def defined_resources(manifests: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], Resource]:
-    """The resources the CustomResourceDefinitions among `manifests` will serve, by version."""
-    found: dict[tuple[str, str], Resource] = {}
-    for crd in manifests:
-        if crd.get("kind") != "CustomResourceDefinition":
+def _release_needs(
+    ctx: PipelineContext,
+    key: str,
+    tier: str,
+    crd_docs: Sequence[Manifest],
+    manifests: Sequence[Manifest],
+    resolve: Resolver,
+    crds: Mapping[tuple[str, str], Resource],
+) -> Iterator[Need]:
+    phase = f"helm:{tier}"
+    namespace = key.split("/", 1)[0]
+    for verb in ("get", "patch"):
+        why = "create the release namespace"
+        yield Need(verb, "namespaces", "", None, phase, key, why, name=namespace)
+    for verb in STORAGE_VERBS:
+        yield Need(verb, "secrets", "", namespace, phase, key, "Helm release storage")
+    for crd in crd_docs:
+        crd_name = str((crd.get("metadata") or {}).get("name", ""))
+        for verb in CRD_VERBS:
+            yield Need(
+                verb,
+                "customresourcedefinitions",
+                "apiextensions.k8s.io",
+                None,
+                phase,
+                key,
+                "the chart's crds/",
+                name=crd_name,
+            )
+    for manifest in manifests:
+        api_version = str(manifest.get("apiVersion", ""))
+        kind = str(manifest.get("kind", ""))
+        served = resolve(api_version, kind) or crds.get((api_version, kind))
+        if served is None:
+            LOG.warning(
+                "%s renders %s %s, which neither the server nor the run serves",
+                key,
+                api_version,
+                kind,
+            )
             continue
-        spec = crd.get("spec") or {}
-        names = spec.get("names") or {}
-        kind, plural = str(names.get("kind", "")), str(names.get("plural", ""))
-        namespaced = spec.get("scope", "Namespaced") == "Namespaced"
-        for version in spec.get("versions") or ():
-            api_version = f"{spec.get('group')}/{version.get('name')}"
-            found[(api_version, kind)] = Resource(api_version, kind, plural, namespaced)
-    return found
+        meta = manifest.get("metadata") or {}
+        where = (str(meta.get("namespace") or namespace)) if served.namespaced else None
+        for verb in OBJECT_VERBS:
+            yield Need(verb, served.plural, served.group, where, phase, key, f"{kind} objects")
+        for verb, resource, name, scoped in rbac_grants(manifest):
+            yield Need(
+                verb,
+                resource,
+                "rbac.authorization.k8s.io",
+                where if scoped else None,
+                phase,
+                key,
+                "the chart ships RBAC",
+                name=name,
+            )
+    for resource, group in readiness_lists(manifests):
+        yield Need("list", resource, group, namespace, phase, key, "readiness")
+
+
+def _rendered(
+    ctx: PipelineContext, key: str, strict: bool
+) -> tuple[tuple[Manifest, ...], tuple[Manifest, ...]]:
+    try:
+        _, _, rendered = render_release(ctx, ctx.stack.release(key))
+    except UnideployError as exc:
+        if strict:
+            raise
+        LOG.debug("cannot render %s for the RBAC check: %s", key, exc)
+        return (), ()
+    return tuple(rendered.crds), tuple(rendered.manifests)
