@@ -103,6 +103,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "unideploy.cli.drift_cmd:drift_command",
         "Show what in ENV's cluster is not as the stack says, field by field.",
     ),
+    "import": (
+        "unideploy.cli.import_cmd:import_group",
+        "Write a stack.yaml from another tool's files.",
+    ),
     "rbac": (
         "unideploy.cli.rbac_cmd:rbac_command",
         "Print the least-privilege RBAC objects a deploy of ENV needs.",

@@ -1,0 +1,60 @@
+"""`unideploy import helmfile`: come from helmfile in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from unideploy.cli.common import console
+from unideploy.exitcodes import ExitCode
+from unideploy.service.import_helmfile import write_import
+
+
+@click.group("import")
+def import_group() -> None:
+    """Write a stack.yaml from another tool's files."""
+
+
+@import_group.command("helmfile")
+@click.option(
+    "-f",
+    "--file",
+    "helmfile",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("helmfile.yaml"),
+    show_default=True,
+    help="The helmfile to import.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="Directory for stack.yaml and the values files.",
+)
+@click.option(
+    "--tier-label",
+    metavar="LABEL",
+    help="Release label whose value names the tier (else tiers are the needs layers).",
+)
+def helmfile_command(helmfile: Path, out: Path, tier_label: str | None) -> int:
+    """Write a stack.yaml (and copy its values files) from a plain helmfile.
+
+    \b
+    Repositories (OCI too), releases with their charts, versions, values, set/setString,
+    needs, installed/condition, wait/timeout/atomic, helmDefaults, environments, bases and
+    nested helmfiles. What has no equivalent (hooks with commands, secrets, patches,
+    transformers) is listed with its file:line and what to do, and the exit code is 3.
+    Templated helmfiles (.gotmpl, {{ }}) are refused: import `helmfile -e ENV build`'s output.
+    """
+    imported = write_import(helmfile, out, tier_label)
+    shown = console(stderr=True)
+    releases = imported.stack["releases"]
+    shown.print(
+        f"wrote {out / 'stack.yaml'}: {len(releases)} releases in "
+        f"{len(imported.stack['tiers'])} tiers"
+    )
+    for warning in imported.warnings:
+        shown.print(f"warning: {warning}", markup=False, highlight=False)
+    return ExitCode.CHANGES if imported.warnings else ExitCode.OK
