@@ -63,7 +63,9 @@ def crd_resources(manifests: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str
         namespaced = spec.get("scope", "Namespaced") == "Namespaced"
         for version in spec.get("versions") or []:
             api_version = f"{group}/{version.get('name')}"
-            found[(api_version, str(kind))] = Resource(api_version, str(kind), str(plural), namespaced)
+            found[(api_version, str(kind))] = Resource(
+                api_version, str(kind), str(plural), namespaced
+            )
     return found
 
 
