@@ -12,4 +12,5 @@ class ExitCode(IntEnum):
     FAILED = 1
     CONFIG_ERROR = 2
     CHANGES = 3
+    NEEDS_DECISION = 4
     INTERRUPTED = 130

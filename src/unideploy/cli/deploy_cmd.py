@@ -59,6 +59,12 @@ from unideploy.service.deploy import DeployRequest, deploy
     help="Roll back releases stuck in pending-install/upgrade/rollback before deploying them.",
 )
 @click.option(
+    "--force-conflicts",
+    is_flag=True,
+    help="Take back fields another field manager owns (kubectl scale, kubectl edit, a "
+    "controller) instead of stopping with exit code 4; fields under leaveToOthers stay left.",
+)
+@click.option(
     "--cache-images",
     is_flag=True,
     help="List every image the releases use and pull them on every node (a short-lived "
@@ -135,6 +141,7 @@ def deploy_command(
     continue_on_error: bool,
     incremental: bool,
     recover_pending: bool,
+    force_conflicts: bool,
     cache_images: bool,
     lock_timeout: float,
     values_files: tuple[Path, ...],
@@ -154,7 +161,8 @@ def deploy_command(
 
     \b
     Exit 0 when every phase succeeded, 1 when one failed (later phases are not run),
-    2 for configuration errors (nothing changed), 130 when interrupted.
+    2 for configuration errors (nothing changed), 4 when a release needs a decision on
+    fields another field manager owns (nothing applied there), 130 when interrupted.
 
     Examples:
       unideploy deploy -e development
@@ -179,6 +187,7 @@ def deploy_command(
         continue_on_error=continue_on_error,
         incremental=incremental,
         recover_pending=recover_pending,
+        force_conflicts=force_conflicts,
         cache_images=cache_images,
         lock_timeout=lock_timeout,
         values_files=values_files,

@@ -139,6 +139,16 @@ class SecurityExemption(_Model):
     name: str = "*"
 
 
+class LeftFields(_Model):
+    """Fields of one rendered object (kind and name) that other field managers own."""
+
+    kind: str = Field(..., min_length=1, description="The object's kind, e.g. Deployment.")
+    name: str = Field(..., min_length=1, description="The object's name as the chart renders it.")
+    fields: tuple[str, ...] = Field(
+        ..., min_length=1, description="Dotted field paths, e.g. spec.replicas."
+    )
+
+
 class Release(_Model):
     """A Helm release deployed in a tier, after the releases it needs."""
 
@@ -158,6 +168,11 @@ class Release(_Model):
     security_exemptions: tuple[SecurityExemption, ...] = Field(
         (),
         description="Manifest checks this release's objects are exempt from, each with a reason.",
+    )
+    leave_to_others: tuple[LeftFields, ...] = Field(
+        (),
+        description="Fields of rendered objects left to other field managers (kubectl, a "
+        "controller): deploy keeps their live value, diff and drift do not show them.",
     )
 
     @property

@@ -280,10 +280,17 @@ class RunResult:
 
     @property
     def exit_code(self) -> ExitCode:
-        """The process exit code this run maps to: interrupted 130, failed 1, otherwise 0."""
+        """The process exit code: interrupted 130, failed 1 (or 4), otherwise 0.
+
+        4 (needs a decision) when every failed step is a release refused for fields another
+        field manager owns.
+        """
         if self.status in (Status.INTERRUPTED, Status.CANCELLED):
             return ExitCode.INTERRUPTED
         if self.status.is_failure:
+            failed = [step for step in self.steps if step.status.is_failure]
+            if failed and all(step.details.get("needs_decision") for step in failed):
+                return ExitCode.NEEDS_DECISION
             return ExitCode.FAILED
         return ExitCode.OK
 

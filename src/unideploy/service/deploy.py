@@ -45,6 +45,7 @@ class DeployRequest:
     continue_on_error: bool = False
     incremental: bool = False
     recover_pending: bool = False
+    force_conflicts: bool = False
     cache_images: bool = False
     lock_timeout: float = 0.0
     values_files: tuple[Path, ...] = ()
@@ -69,6 +70,7 @@ class DeployRequest:
             "continue_on_error": self.continue_on_error,
             "incremental": self.incremental,
             "recover_pending": self.recover_pending,
+            "force_conflicts": self.force_conflicts,
             "cache_images": self.cache_images,
             "values_files": [str(p) for p in self.values_files],
             "sets": [s.split("=", 1)[0] + "=…" for s in self.sets],
@@ -118,6 +120,7 @@ def pipeline_context(stack: Stack, request: DeployRequest) -> PipelineContext:
         dry_run=request.dry_run,
         incremental=request.incremental,
         recover_pending=request.recover_pending,
+        force_conflicts=request.force_conflicts,
         cache_images=request.cache_images,
         maintenance=request.maintenance,
         last_success=last_success,

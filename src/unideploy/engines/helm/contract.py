@@ -26,6 +26,27 @@ def _plain(node: Any) -> Any:
     return node
 
 
+@dataclass(frozen=True)
+class KeptFields:
+    """Fields of one object that the upgrade applies with their live values (left to others)."""
+
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+    values: Mapping[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (what the post-renderer reads)."""
+        return {
+            "api_version": self.api_version,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "values": dict(self.values),
+        }
+
+
 @dataclass(frozen=True, eq=False)
 class ReleaseSpec:
     """Everything Helm needs to render or install one release.
@@ -36,6 +57,8 @@ class ReleaseSpec:
     chart's `charts/` may be fetched from those (or `repo_url`), from nowhere else.
     `sensitive` lists strings (secret values) that must never appear in messages; values under
     keys that look secret (password, token, ...) are treated the same way without being listed.
+    `force_conflicts` takes fields another field manager owns back (Helm's --force-conflicts);
+    `keep` lists fields applied with their live values (left to their owner, no conflict).
     `atomic` makes Helm wait and roll back (uninstall a first install) on failure; a caller that
     waits with `readiness.wait_ready` for progress messages sets `atomic=False, wait=False`.
     """
@@ -53,6 +76,8 @@ class ReleaseSpec:
     plain_http: bool = False
     sensitive: tuple[str, ...] = ()
     repositories: tuple[str, ...] = ()
+    force_conflicts: bool = False
+    keep: tuple[KeptFields, ...] = ()
 
     def plain_values(self) -> dict[str, Any]:
         """The values as plain dicts and lists (what the SDK's JSON bridge accepts)."""

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from unideploy.engines.helm.actions import install_or_upgrade, rollback
 from unideploy.engines.helm.charts import ChartCache
 from unideploy.engines.helm.contract import (
     DEFAULT_TIMEOUT_S,
@@ -26,6 +27,7 @@ from unideploy.engines.helm.crds import release_crds
 from unideploy.engines.helm.errors import engine_error, secret_object_strings
 from unideploy.engines.helm.lib import hp
 from unideploy.engines.helm.live import deployed_manifest, server_dry_run
+from unideploy.engines.helm.postrender import PLUGIN_NAME, install_plugin, kept_file
 from unideploy.engines.helm.render import split_and_sort
 from unideploy.errors import EngineError
 
@@ -161,35 +163,36 @@ class SdkHelm:
         cfg = self._config(spec.namespace)
         installed = self._installed(spec.name, spec.namespace)
         action = "upgrade" if installed else "install"
-        common: dict[str, Any] = {
+        options: dict[str, Any] = {
             "namespace": spec.namespace,
-            "timeout": spec.timeout_s,
+            "timeout_seconds": spec.timeout_s,
             "wait": "watcher" if spec.wait or spec.atomic else None,
             "rollback_on_failure": spec.atomic,
             "description": spec.description,
+            "force_conflicts": spec.force_conflicts,
         }
+        if installed:
+            options.update(cleanup_on_fail=spec.atomic, max_history=MAX_HISTORY, reset_values=True)
+        else:
+            options.update(create_namespace=True)
         try:
-            with hp.Chart.load(resolved.path) as chart, self._cancellable(cancel) as ctx:
-                if installed:
-                    summary = cfg.upgrade(
-                        chart,
-                        spec.name,
-                        spec.plain_values(),
-                        context=ctx,
-                        cleanup_on_fail=spec.atomic,
-                        max_history=MAX_HISTORY,
-                        reset_values=True,
-                        **common,
-                    )
-                else:
-                    summary = cfg.install(
-                        chart,
-                        spec.name,
-                        spec.plain_values(),
-                        context=ctx,
-                        create_namespace=True,
-                        **common,
-                    )
+            with (
+                hp.Chart.load(resolved.path) as chart,
+                self._cancellable(cancel) as ctx,
+                kept_file([k.to_dict() for k in spec.keep]) as keep_path,
+            ):
+                if spec.keep:
+                    install_plugin()
+                    options.update(post_renderer=PLUGIN_NAME, post_renderer_args=[keep_path])
+                summary = install_or_upgrade(
+                    cfg,
+                    chart,
+                    spec.name,
+                    spec.plain_values(),
+                    upgrade=installed,
+                    context=ctx,
+                    options=options,
+                )
         except hp.HelmError as exc:
             raise engine_error(exc, spec, action, also_hide=self._rendered_secrets(spec)) from exc
         log.debug(
@@ -219,8 +222,16 @@ class SdkHelm:
         """Roll back (a new revision is written); return the new head of the history."""
         spec = ReleaseSpec(name=name, namespace=namespace, chart="", timeout_s=timeout_s)
         try:
-            self._config(namespace).rollback(
-                name, version=revision, timeout=timeout_s, wait="watcher" if wait else None
+            # Restoring a revision takes back the fields it restores: never a field conflict.
+            rollback(
+                self._config(namespace),
+                name,
+                {
+                    "version": revision,
+                    "timeout_seconds": timeout_s,
+                    "wait": "watcher" if wait else None,
+                    "force_conflicts": True,
+                },
             )
         except hp.HelmError as exc:
             raise engine_error(exc, spec, "rollback") from exc

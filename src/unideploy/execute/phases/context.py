@@ -68,6 +68,7 @@ class PipelineContext:
     dry_run: bool = False
     incremental: bool = False
     recover_pending: bool = False
+    force_conflicts: bool = False
     cache_images: bool = False
     maintenance: bool = False
     last_success: Callable[[str], Mapping[str, Any] | None] = lambda step_id: None

@@ -3,7 +3,9 @@
 The inputs hash (chart digest + merged values + targeted Kubernetes version) is recorded with the
 revision; with `--incremental` a release whose hash matches its last successful deploy and whose
 live objects are all present is skipped without calling Helm. A release stuck in pending-* fails
-with the explanation, or is rolled back first with `--recover-pending`.
+with the explanation, or is rolled back first with `--recover-pending`. Before the upgrade, a dry
+run as Helm's field manager finds fields another manager owns: the release is refused (nothing
+applied) unless `--force-conflicts`; fields left to others are applied with their live values.
 """
 
 from __future__ import annotations
@@ -12,17 +14,20 @@ import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from unideploy.config.layering import release_values
 from unideploy.config.model import Release
 from unideploy.engines.helm.contract import HelmEngine, ReleaseSpec, Rendered, Revision
+from unideploy.engines.helm.fieldmanager import helm_field_manager
 from unideploy.engines.kube.client import KubeReader
 from unideploy.engines.kube.readiness import wait_ready
 from unideploy.engines.kube.webhooks import failed_webhook, webhook_hint
 from unideploy.errors import EngineError
 from unideploy.execute.maintenance import tolerates_unready, unready_warning
 from unideploy.execute.phases.context import PipelineContext
+from unideploy.execute.phases.ownership import check_release, conflict_message
 from unideploy.execute.phases.release_diff import release_diff
 from unideploy.execute.phases.specs import release_spec
 from unideploy.execute.result import Status
@@ -88,6 +93,12 @@ def release_action(
         unchanged = _incremental_skip(ctx, step_id, details, previous, rendered, release)
         if unchanged is not None:
             return unchanged
+        check = check_release(ctx.kube(), release, rendered.manifests, helm_field_manager())
+        details["ownership"] = check.to_dict()
+        if check.conflicts and not ctx.force_conflicts:
+            details["needs_decision"] = True
+            return Outcome(Status.FAILED, conflict_message(check.conflicts), details)
+        spec = replace(spec, force_conflicts=ctx.force_conflicts, keep=check.kept)
         step.progress(f"{release.name}: {'upgrading' if previous else 'installing'}")
         try:
             revision = engine.upgrade(spec, cancel=step.cancel)
@@ -225,8 +236,13 @@ def _undo(
                 release.name, release.namespace, previous.revision, timeout_s=release.timeout
             )
     except EngineError as undo:
-        details["undo_error"] = undo.message
-        what = "removing the first install" if previous is None else "the rollback"
+        # The upgrade's own error first: it is why the release is not where it should be.
+        details["rollback_error"] = undo.message
+        what = (
+            "removing the first install"
+            if previous is None
+            else f"the rollback to revision {previous.revision}"
+        )
         return Outcome(Status.FAILED, f"{reason}; then {what} failed: {undo.message}", details)
     if previous is None:
         details["rolled_back_to"] = None

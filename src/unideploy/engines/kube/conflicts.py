@@ -1,0 +1,152 @@
+"""Fields another field manager owns: found by a server-side apply dry run, before any change.
+
+The rendered object is applied with `dryRun=All`, not forced, as the manager the real apply will
+use (Helm's). A 409 lists every conflicting field; each is returned with its current owner
+(manager, operation, subresource, from the live `managedFields`), the live value and ours.
+Nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from unideploy.engines.kube.client import object_path
+from unideploy.engines.kube.rest import call
+
+REQUEST_TIMEOUT_S = 15.0
+_OWNER = re.compile(r'conflict with "(?P<manager>[^"]*)"(?: with subresource "(?P<sub>[^"]*)")?')
+_PART = re.compile(r"\.?([^.\[]+)|\[([^\]]+)\]")
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    """One field we set that another manager owns, with both values."""
+
+    object: str
+    field: str
+    manager: str
+    operation: str
+    subresource: str
+    live: Any
+    desired: Any
+
+    @property
+    def owner(self) -> str:
+        """`kubectl (Update, subresource scale)`."""
+        sub = f", subresource {self.subresource}" if self.subresource else ""
+        return f"{self.manager} ({self.operation or 'unknown operation'}{sub})"
+
+    def describe(self) -> str:
+        """One line for messages."""
+        return (
+            f"{self.object} {self.field}: owned by {self.owner}, live {_show(self.live)}, "
+            f"chart {_show(self.desired)}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "object": self.object,
+            "field": self.field,
+            "manager": self.manager,
+            "operation": self.operation,
+            "subresource": self.subresource,
+            "live": self.live,
+            "desired": self.desired,
+        }
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def find_conflicts(
+    api: Any,
+    manifest: dict[str, Any],
+    live: dict[str, Any],
+    *,
+    namespace: str | None,
+    field_manager: str,
+    label: str,
+) -> tuple[list[FieldConflict], str]:
+    """(conflicts, error): the fields of `manifest` that `live`'s other managers own.
+
+    `error` is the server's message when the dry run failed for another reason ("" otherwise).
+    """
+    meta = manifest.get("metadata", {})
+    path = object_path(manifest["apiVersion"], manifest["kind"], namespace, meta["name"])
+    query = [("fieldManager", field_manager), ("dryRun", "All")]
+    body = dict(manifest)
+    if namespace and "namespace" not in meta:
+        body["metadata"] = {**meta, "namespace": namespace}
+    status, decoded, reason = call(
+        api,
+        "PATCH",
+        path,
+        query=query,
+        body=json.dumps(body),
+        content_type="application/apply-patch+yaml",
+        timeout=REQUEST_TIMEOUT_S,
+    )
+    if status < 400:
+        return [], ""
+    if status != 409:
+        return [], f"HTTP {status} {reason}"
+    causes = ((decoded or {}).get("details") or {}).get("causes") or []
+    found = []
+    for cause in causes:
+        owner = _OWNER.search(str(cause.get("message", "")))
+        field = str(cause.get("field", ""))
+        manager = owner.group("manager") if owner else "unknown"
+        sub = (owner.group("sub") if owner else "") or ""
+        found.append(
+            FieldConflict(
+                object=label,
+                field=field.lstrip("."),
+                manager=manager,
+                operation=_operation(live, manager, sub),
+                subresource=sub,
+                live=lookup(live, field),
+                desired=lookup(manifest, field),
+            )
+        )
+    return found, ""
+
+
+def _operation(live: dict[str, Any], manager: str, subresource: str) -> str:
+    for entry in (live.get("metadata") or {}).get("managedFields") or ():
+        if entry.get("manager") == manager and (entry.get("subresource") or "") == subresource:
+            return str(entry.get("operation", ""))
+    return ""
+
+
+def lookup(obj: Any, field: str) -> Any:
+    """The value at a conflict's field path (`.spec.containers[name="app"].image`), or None."""
+    node = obj
+    for name, selector in _PART.findall(field):
+        if name:
+            node = node.get(name) if isinstance(node, dict) else None
+        elif isinstance(node, list):
+            node = _select(node, selector)
+        else:
+            node = None
+        if node is None:
+            return None
+    return node
+
+
+def _select(items: list[Any], selector: str) -> Any:
+    wanted: dict[str, Any] = {}
+    for pair in selector.split(","):
+        key, _, raw = pair.partition("=")
+        try:
+            wanted[key.strip()] = json.loads(raw)
+        except ValueError:
+            wanted[key.strip()] = raw.strip('"')
+    for item in items:
+        if isinstance(item, dict) and all(item.get(k) == v for k, v in wanted.items()):
+            return item
+    return None

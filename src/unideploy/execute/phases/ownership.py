@@ -1,0 +1,130 @@
+"""Before a release is upgraded: which fields are left to others, and which would conflict.
+
+Reads the live copy of every rendered object once, finds the workloads an autoscaler scales (in
+the rendered set or live in the release's namespace), pins every field left to others to its
+live value, and dry-runs the apply as Helm's field manager: what still conflicts is a decision
+for the operator (`--force-conflicts`, or `leaveToOthers` in stack.yaml).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from unideploy.config.model import Release
+from unideploy.config.ownership import Target, autoscaler_targets, keep_live, left_paths
+from unideploy.diffs.normalize import object_key
+from unideploy.engines.helm.contract import KeptFields, Manifest
+from unideploy.engines.kube.client import CLUSTER_SCOPED, KubeReader
+from unideploy.engines.kube.conflicts import FieldConflict, find_conflicts
+from unideploy.engines.kube.objects import list_objects
+
+AUTOSCALER_LISTS = (
+    ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    ("keda.sh/v1alpha1", "ScaledObject"),
+)
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """One rendered object, with the fields left to others set to their live values."""
+
+    key: str
+    namespace: str | None
+    manifest: Manifest
+    live: dict[str, Any] | None
+    kept: KeptFields | None
+
+
+@dataclass(frozen=True)
+class OwnershipCheck:
+    """What the dry run found for one release."""
+
+    pinned: tuple[Pinned, ...] = ()
+    conflicts: tuple[FieldConflict, ...] = ()
+    errors: tuple[str, ...] = field(default=())
+
+    @property
+    def kept(self) -> tuple[KeptFields, ...]:
+        """The fields the upgrade must apply with their live values."""
+        return tuple(p.kept for p in self.pinned if p.kept is not None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, for step details and the plan."""
+        return {
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "left_to_others": [
+                {"object": p.key, "fields": sorted(p.kept.values)}
+                for p in self.pinned
+                if p.kept is not None
+            ],
+        }
+
+
+def live_autoscaled(api: Any, namespaces: Iterable[str]) -> set[Target]:
+    """Workloads the live HPAs and ScaledObjects of `namespaces` scale."""
+    found: set[Target] = set()
+    for namespace in sorted(set(namespaces)):
+        for api_version, kind in AUTOSCALER_LISTS:
+            found |= autoscaler_targets(list_objects(api, api_version, kind, namespace), namespace)
+    return found
+
+
+def pin_release(api: Any, release: Release, manifests: Iterable[Manifest]) -> tuple[Pinned, ...]:
+    """Every object with its left fields pinned to the live values (read once, here)."""
+    objects = list(manifests)
+    autoscaled = autoscaler_targets(objects, release.namespace) | live_autoscaled(
+        api, [release.namespace]
+    )
+    reader = KubeReader(api)
+    pinned = []
+    for manifest in objects:
+        kind = str(manifest.get("kind"))
+        meta = manifest.get("metadata", {})
+        namespace = None if kind in CLUSTER_SCOPED else meta.get("namespace") or release.namespace
+        live = reader.get(str(manifest["apiVersion"]), kind, namespace, str(meta["name"]))
+        body, values = keep_live(manifest, live, left_paths(release, manifest, autoscaled))
+        kept = None
+        if values:
+            kept = KeptFields(
+                str(manifest["apiVersion"]), kind, namespace, str(meta["name"]), values
+            )
+        key = object_key(manifest, namespace)
+        pinned.append(Pinned(key, namespace, body, live, kept))
+    return tuple(pinned)
+
+
+def check_release(
+    api: Any, release: Release, manifests: Iterable[Manifest], field_manager: str
+) -> OwnershipCheck:
+    """Pin the left fields, then dry-run every live object as `field_manager`, unforced."""
+    pinned = pin_release(api, release, manifests)
+    conflicts: list[FieldConflict] = []
+    errors: list[str] = []
+    for item in pinned:
+        if item.live is None:
+            continue
+        found, error = find_conflicts(
+            api,
+            item.manifest,
+            item.live,
+            namespace=item.namespace,
+            field_manager=field_manager,
+            label=item.key,
+        )
+        conflicts.extend(found)
+        if error:
+            errors.append(f"{item.key}: {error}")
+    return OwnershipCheck(pinned, tuple(conflicts), tuple(errors))
+
+
+def conflict_message(conflicts: Iterable[FieldConflict]) -> str:
+    """The refusal: every field, then both ways out."""
+    found = list(conflicts)
+    lines = "; ".join(c.describe() for c in found)
+    return (
+        f"{len(found)} field(s) owned by another field manager, nothing applied: {lines} — "
+        "deploy with --force-conflicts to take them back, or list them under leaveToOthers "
+        "for this release in stack.yaml to leave them to their owner"
+    )

@@ -1,0 +1,71 @@
+"""Field ownership on the sandbox: a `kubectl scale` stops the deploy before any apply, with the
+owner and both ways out; `--force-conflicts` takes the field back; autoscaled replicas and
+fields listed under `leaveToOthers` are left to their owner by deploy, diff and drift alike."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.integration.deploy_support import apps_stack, unideploy
+from tests.integration.sandbox_cluster import Cluster
+
+from unideploy.engines.helm.sdk import SdkHelm
+from unideploy.exitcodes import ExitCode
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture
+def deployed(sandbox: Cluster, namespace: str, tmp_path: Path) -> Path:
+    stack = apps_stack(tmp_path / "stack", sandbox.kubeconfig, namespace)
+    done = unideploy(stack, "deploy", "-e", "development")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return stack
+
+
+def replicas(sandbox: Cluster, name: str, namespace: str) -> int:
+    return int(sandbox.get_json("deployment", name, namespace=namespace)["spec"]["replicas"])
+
+
+def revisions(sandbox: Cluster, release: str, namespace: str) -> list[int]:
+    helm = SdkHelm(sandbox.kubeconfig, "unideploy-sandbox")
+    try:
+        return [r.revision for r in helm.history(release, namespace)]
+    finally:
+        helm.close()
+
+
+def drift_code(stack: Path) -> tuple[int, str]:
+    done = unideploy(stack, "drift", "-e", "development", "--detailed-exitcode", "--skip-terraform")
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_kubectl_scale_stops_the_deploy_until_force_conflicts(
+    sandbox: Cluster, namespace: str, deployed: Path
+) -> None:
+    before = revisions(sandbox, "app", namespace)
+    sandbox.kubectl("scale", "deployment", "app", "--replicas=7", "-n", namespace)
+
+    refused = unideploy(deployed, "deploy", "-e", "development", "-o", "json")
+    assert refused.returncode == ExitCode.NEEDS_DECISION, refused.stdout[-3000:]
+    record = json.loads(refused.stdout)
+    step = next(s for p in record["phases"] for s in p["steps"] if s["id"] == "helm/app")
+    assert step["status"] == "failed"
+    conflicts = step["details"]["ownership"]["conflicts"]
+    assert [(c["object"], c["field"], c["manager"], c["operation"], c["subresource"])
+            for c in conflicts] == [
+        (f"Deployment {namespace}/app", "spec.replicas", "kubectl", "Update", "scale")
+    ]  # fmt: skip
+    assert (conflicts[0]["live"], conflicts[0]["desired"]) == (7, 2)
+    for words in ("Deployment", "spec.replicas", "kubectl", "--force-conflicts", "leaveToOthers"):
+        assert words in step["reason"]
+    assert revisions(sandbox, "app", namespace) == before
+    assert replicas(sandbox, "app", namespace) == 7
+
+    forced = unideploy(deployed, "deploy", "-e", "development", "--force-conflicts")
+    assert forced.returncode == 0, forced.stdout[-3000:] + forced.stderr[-2000:]
+    assert replicas(sandbox, "app", namespace) == 2
+    code, text = drift_code(deployed)
+    assert code == 0, text
