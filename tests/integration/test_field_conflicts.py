@@ -69,3 +69,64 @@ def test_kubectl_scale_stops_the_deploy_until_force_conflicts(
     assert replicas(sandbox, "app", namespace) == 2
     code, text = drift_code(deployed)
     assert code == 0, text
+
+
+def diff_code(stack: Path) -> tuple[int, str]:
+    done = unideploy(stack, "diff", "-e", "development", "--detailed-exitcode", "--skip-terraform")
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_replicas_an_autoscaler_set_stay_and_are_neither_diff_nor_drift(
+    sandbox: Cluster, namespace: str, deployed: Path
+) -> None:
+    ns = ["-n", namespace]
+    sandbox.kubectl("autoscale", "deployment", "cache", "--min=1", "--max=6", *ns)
+    sandbox.kubectl(
+        "patch", "deployment", "cache", "--subresource=scale", "--type=merge",
+        "-p", '{"spec":{"replicas":5}}', "--field-manager=kube-controller-manager", *ns,
+    )  # fmt: skip
+    assert diff_code(deployed)[0] == 0
+    before = revisions(sandbox, "cache", namespace)
+    done = unideploy(deployed, "deploy", "-e", "development")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    # Helm upgraded the release (a new revision) and applied the autoscaler's value.
+    assert len(revisions(sandbox, "cache", namespace)) == len(before) + 1
+    assert replicas(sandbox, "cache", namespace) == 5
+    assert replicas(sandbox, "app", namespace) == 2
+    code, text = diff_code(deployed)
+    assert code == 0, text
+    code, text = drift_code(deployed)
+    assert code == 0, text
+
+
+def test_a_field_left_to_others_in_stack_yaml_is_neither_conflict_nor_drift(
+    sandbox: Cluster, namespace: str, deployed: Path
+) -> None:
+    stack_file = deployed / "stack.yaml"
+    text = stack_file.read_text().replace(
+        "    tier: backend\n    timeout: 15\n  - name: cache",
+        "    tier: backend\n    timeout: 15\n"
+        "    leaveToOthers:\n"
+        "      - {kind: Deployment, name: app, fields: [spec.replicas]}\n"
+        "  - name: cache",
+        1,
+    )
+    assert "leaveToOthers" in text
+    stack_file.write_text(text)
+    sandbox.kubectl("scale", "deployment", "app", "--replicas=4", "-n", namespace)
+
+    code, shown = diff_code(deployed)
+    assert code == 0, shown
+    code, shown = drift_code(deployed)
+    assert code == 0, shown
+    done = unideploy(deployed, "deploy", "-e", "development", "-o", "json")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    step = next(
+        s for p in json.loads(done.stdout)["phases"] for s in p["steps"] if s["id"] == "helm/app"
+    )
+    assert step["details"]["ownership"] == {
+        "conflicts": [],
+        "left_to_others": [{"object": f"Deployment {namespace}/app", "fields": ["spec.replicas"]}],
+    }
+    assert replicas(sandbox, "app", namespace) == 4
+    assert drift_code(deployed)[0] == 0

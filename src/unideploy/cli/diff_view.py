@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from rich.console import Console
 from rich.text import Text
 
 from unideploy.diffs.unified import StackDiff
+
+
+def print_conflicts(console: Console, release: str, conflicts: Sequence[Mapping[str, Any]]) -> None:
+    """Fields another field manager owns: a deploy stops there until someone decides."""
+    if not conflicts:
+        return
+    console.print(
+        f"  [yellow]helm/{release}[/]: {len(conflicts)} field(s) owned by another field manager "
+        "(deploy stops; --force-conflicts takes them back, leaveToOthers leaves them)"
+    )
+    for c in conflicts:
+        sub = f", subresource {c.get('subresource')}" if c.get("subresource") else ""
+        console.print(
+            Text(
+                f"    ! {c.get('object')} {c.get('field')}: owned by {c.get('manager')} "
+                f"({c.get('operation') or 'unknown operation'}{sub}), live "
+                f"{json.dumps(c.get('live'), default=str)}, chart "
+                f"{json.dumps(c.get('desired'), default=str)}"
+            )
+        )
 
 
 def print_diff(console: Console, diff: StackDiff) -> None:
@@ -31,6 +55,7 @@ def print_diff(console: Console, diff: StackDiff) -> None:
         changed = release.changed
         if release.error:
             console.print(f"  [yellow]helm/{release.release}[/]: diff incomplete: {release.error}")
+        print_conflicts(console, release.release, release.conflicts)
         if not changed:
             console.print(f"  helm/{release.release}: no changes")
             continue

@@ -101,3 +101,16 @@ def keep_live(
             parent[path[-1]] = copy.deepcopy(value)
             kept[".".join(path)] = value
     return result, kept
+
+
+def pin_left(
+    release: Release,
+    manifest: Mapping[str, Any],
+    live: Mapping[str, Any] | None,
+    autoscaled: set[Target],
+) -> dict[str, Any]:
+    """`manifest` with its fields left to others set to their live values (drift, remediation).
+
+    Compared with the live object such a field never differs, and re-applied it changes nothing.
+    """
+    return keep_live(manifest, live, left_paths(release, manifest, autoscaled))[0]

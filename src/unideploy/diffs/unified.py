@@ -68,6 +68,10 @@ class ReleaseDiff:
     namespace: str
     objects: tuple[ObjectDiff, ...] = ()
     error: str | None = None
+    #: Fields another field manager owns (object, field, manager, operation, live, desired).
+    conflicts: tuple[Mapping[str, Any], ...] = ()
+    #: Per object, the fields left to others (applied with their live values, never diffed).
+    left: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def changed(self) -> tuple[ObjectDiff, ...]:
@@ -82,6 +86,8 @@ class ReleaseDiff:
             "changes": [obj.to_dict() for obj in self.changed],
             "unchanged": len(self.objects) - len(self.changed),
             "error": self.error,
+            "conflicts": [dict(c) for c in self.conflicts],
+            "left_to_others": [dict(item) for item in self.left],
         }
 
 
@@ -99,7 +105,7 @@ class StackDiff:
     def has_changes(self) -> bool:
         """True when applying would change anything."""
         return any(plan.get("has_changes") for plan in self.terraform) or any(
-            release.changed or release.error for release in self.releases
+            release.changed or release.error or release.conflicts for release in self.releases
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from unideploy.config.ignore import IgnoreRule, load_rules
+from unideploy.config.ownership import autoscaler_targets, pin_left
 from unideploy.config.stack import Stack
 from unideploy.diffs.normalize import object_key
 from unideploy.drift.applied import applied_view, as_helm_applies
@@ -91,8 +92,11 @@ def detect(
     checked = 0
     pairs = []
     for item in state.releases:
+        autoscaled = autoscaler_targets(item.objects(), item.release.namespace) | live.hpa_targets
         for obj in item.objects():
             current = live.objects.get(_group(client, obj), {}).get(obj["metadata"]["name"])
+            if current is not None:  # leaveToOthers and autoscaled replicas keep their live value
+                obj = pin_left(item.release, obj, current, autoscaled)
             pairs.append((item, obj, current))
     with ThreadPoolExecutor(max_workers=max(1, options.parallel)) as pool:
         views = list(pool.map(lambda p: _view(client, p[0], p[1], p[2]), pairs))

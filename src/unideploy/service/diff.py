@@ -76,4 +76,6 @@ def _release(recorded: Mapping[str, Any]) -> ReleaseDiff:
         str(recorded["namespace"]),
         objects + kept,
         error=str(error) if error else None,
+        conflicts=tuple(c for c in recorded.get("conflicts") or () if isinstance(c, dict)),
+        left=tuple(item for item in recorded.get("left_to_others") or () if isinstance(item, dict)),
     )

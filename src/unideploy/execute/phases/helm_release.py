@@ -146,6 +146,10 @@ def _dry_run(
     details["diff"] = diff.to_dict()
     if diff.error:
         return Outcome(Status.WARNED, f"diff incomplete: {diff.error}", details)
+    if diff.conflicts and not ctx.force_conflicts:
+        fields = ", ".join(f"{c['object']} {c['field']} ({c['manager']})" for c in diff.conflicts)
+        note = f"would stop: field(s) owned by another field manager: {fields}"
+        return Outcome(Status.CHANGED, note, details)
     if not diff.changed:
         return Outcome(Status.UNCHANGED, f"{len(diff.objects)} objects, no changes", details)
     counts = {
