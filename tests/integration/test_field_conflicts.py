@@ -130,3 +130,36 @@ def test_a_field_left_to_others_in_stack_yaml_is_neither_conflict_nor_drift(
     }
     assert replicas(sandbox, "app", namespace) == 4
     assert drift_code(deployed)[0] == 0
+
+
+def test_rollback_after_kubectl_scale_takes_the_replicas_back(
+    sandbox: Cluster, namespace: str, deployed: Path
+) -> None:
+    first = unideploy(deployed, "history", "-e", "development", "-o", "json")
+    assert first.returncode == 0, first.stderr[-2000:]
+    runs = json.loads(first.stdout)
+    run_id = (runs[0] if isinstance(runs, list) else runs["runs"][0])["run_id"]
+    changed = unideploy(
+        deployed, "deploy", "-e", "development", "--set", "app.settings.greeting=hey"
+    )
+    assert changed.returncode == 0, changed.stdout[-2000:]
+    sandbox.kubectl("scale", "deployment", "app", "--replicas=7", "-n", namespace)
+
+    back = unideploy(deployed, "rollback", "-e", "development", "--to", run_id)
+    assert back.returncode == 0, back.stdout[-3000:] + back.stderr[-2000:]
+    assert replicas(sandbox, "app", namespace) == 2
+    settings = sandbox.get_json("configmap", "app-settings", namespace=namespace)
+    assert settings["data"]["greeting"] == "hello"
+
+
+def test_doctor_names_the_way_out_of_a_conflict(
+    sandbox: Cluster, namespace: str, deployed: Path
+) -> None:
+    sandbox.kubectl("scale", "deployment", "app", "--replicas=3", "-n", namespace)
+    done = unideploy(deployed, "doctor", "-e", "development", "-o", "json")
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    findings = json.loads(done.stdout)["findings"]
+    assert [(f["area"], f["subject"]) for f in findings] == [("helm", f"{namespace}/app")]
+    assert "spec.replicas" in findings[0]["problem"] and "kubectl" in findings[0]["problem"]
+    assert "unideploy deploy -e development --force-conflicts" in findings[0]["fix"]
+    assert "leaveToOthers" in findings[0]["fix"]

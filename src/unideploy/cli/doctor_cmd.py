@@ -23,7 +23,8 @@ def doctor_command(ctx: click.Context, environment: str, fix: bool, yes: bool, o
     \b
     terraform     state locks: holder, age, the unlock command (stale locks: safe fix)
     helm          releases stuck in pending-* (safe fix: roll back to the last good
-                  revision) and failed releases with their last error
+                  revision), failed releases with their last error, and releases a
+                  deploy would stop at: fields owned by another field manager
     argocd/flux   our Applications / Kustomizations / HelmReleases not synced or not
                   ready (safe fix: ask the controller to reconcile again)
     cert-manager  Certificates, Issuers and ClusterIssuers that are not Ready

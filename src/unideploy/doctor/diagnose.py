@@ -1,7 +1,8 @@
 """The `doctor` use case: the usual ways a deployment gets stuck, each explained with its fix.
 
-Terraform state locks, Helm releases stuck in pending-* or failed, GitOps objects out of sync or not
-ready, cert-manager Certificates and Issuers not ready. A finding may carry a safe fix (one that
+Terraform state locks, Helm releases stuck in pending-* or failed, releases held up by fields
+another field manager owns (see `ownership`), GitOps objects out of sync or not ready,
+cert-manager Certificates and Issuers not ready. A finding may carry a safe fix (one that
 only restores a state a deploy would restore anyway); `doctor --fix` applies those on request.
 """
 
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from unideploy.config.stack import Stack
+from unideploy.doctor.ownership import is_conflict, ownership_jams, way_out
 from unideploy.engines.kube.client import CLUSTER_SCOPED
 from unideploy.engines.kube.objects import json_patch, list_objects
 from unideploy.errors import EngineError
@@ -57,6 +59,12 @@ def examine(stack: Stack, environment: str) -> list[Finding]:
     try:
         api = ctx.kube()
         findings += helm_releases(ctx)
+        jammed = {f.subject for f in findings if f.area == "helm"}
+        findings += [
+            Finding("helm", jam.release, jam.problem, jam.fix)
+            for jam in ownership_jams(ctx)
+            if jam.release not in jammed
+        ]
         findings += gitops_problems(api, stack, environment)
         findings += certificates(api)
     except EngineError as exc:
@@ -136,15 +144,13 @@ def helm_releases(ctx: PipelineContext) -> list[Finding]:
             history = engine.history(revision.release, revision.namespace)
             same = [r for r in history if r.revision == revision.revision]
             error = (same[0].description if same else revision.description) or "no error recorded"
-            found.append(
-                Finding(
-                    "helm",
-                    key,
-                    f"revision {revision.revision} failed: {error}",
-                    f"fix the cause, then `unideploy deploy -e {ctx.environment}` "
-                    f"(or `unideploy rollback -e {ctx.environment}`)",
-                )
+            fix = (
+                way_out(ctx.environment, key)
+                if is_conflict(error)
+                else f"fix the cause, then `unideploy deploy -e {ctx.environment}` "
+                f"(or `unideploy rollback -e {ctx.environment}`)"
             )
+            found.append(Finding("helm", key, f"revision {revision.revision} failed: {error}", fix))
     return found
 
 
