@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from unideploy.engines.kube.client import object_path
+from unideploy.engines.kube.discovery import resource
 from unideploy.engines.kube.rest import call
 
 REQUEST_TIMEOUT_S = 15.0
@@ -77,10 +77,13 @@ def find_conflicts(
     `error` is the server's message when the dry run failed for another reason ("" otherwise).
     """
     meta = manifest.get("metadata", {})
-    path = object_path(manifest["apiVersion"], manifest["kind"], namespace, meta["name"])
+    served = resource(api, str(manifest["apiVersion"]), str(manifest["kind"]))
+    if served is None:  # not served yet (a CRD of the same run): nothing can own its fields
+        return [], ""
+    path = served.path(namespace, meta["name"])
     query = [("fieldManager", field_manager), ("dryRun", "All")]
     body = dict(manifest)
-    if namespace and "namespace" not in meta:
+    if namespace and served.namespaced and "namespace" not in meta:
         body["metadata"] = {**meta, "namespace": namespace}
     status, decoded, reason = call(
         api,
