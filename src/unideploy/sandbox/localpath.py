@@ -2,10 +2,13 @@
 
 `ensure_storage_class` creates the `local-path` StorageClass (the default class, provisioner
 rancher.io/local-path, WaitForFirstConsumer, reclaim Delete) as k3s ships it. `provision`, run by
-sandbox-controllers once a second, creates a PersistentVolume for every Pending claim of such a
-class once the scheduler has picked the claim's node (or at once for an Immediate class), and
-deletes Released volumes it made. The PersistentVolume controller of kube-controller-manager then
-binds claim and volume as in any cluster. The volume is a hostPath that nothing ever creates: no
+sandbox-controllers once a second, creates a PersistentVolume for every Pending claim once the
+scheduler has picked the claim's node (or at once for an Immediate class), and deletes Released
+volumes it made. It stands in for every dynamic provisioner, not only local-path: a chart's own
+class (Longhorn's `longhorn`, often made the default) has no driver that could run on a fake
+node, so its claims would never bind otherwise. Static classes (`kubernetes.io/no-provisioner`)
+and claims asking for no class (`""`) are left alone. The PersistentVolume controller of
+kube-controller-manager then binds claim and volume as in any cluster. The volume is a hostPath that nothing ever creates: no
 container runs on a fake node, so no byte is written.
 """
 
@@ -16,6 +19,7 @@ from typing import Any
 from unideploy.sandbox.api import ApiClient
 
 PROVISIONER = "rancher.io/local-path"
+STATIC = "kubernetes.io/no-provisioner"
 CLASS_NAME = "local-path"
 SELECTED_NODE = "volume.kubernetes.io/selected-node"
 PROVISIONED_BY = "pv.kubernetes.io/provisioned-by"
@@ -94,7 +98,7 @@ def provision(api: ApiClient, first_node: str) -> list[str]:
     ours = {
         (sc.get("metadata") or {}).get("name"): sc
         for sc in api.items(CLASSES)
-        if sc.get("provisioner") == PROVISIONER
+        if sc.get("provisioner") not in (None, STATIC)
     }
     done: list[str] = []
     if not ours:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,3 +161,61 @@ def test_deploy_notes_appear_only_for_a_running_sandbox_kubeconfig(tmp_path: Pat
     assert notes(tmp_path / "other-kubeconfig") == []
     webhook_log.append(tmp_path / "webhook-calls.jsonl", {"outcome": "answered"})
     assert webhook_log.summarize(tmp_path / "webhook-calls.jsonl") == {"answered": 1}
+
+
+class _Storage:
+    """The three calls `provision` makes, over in-memory classes, claims and volumes."""
+
+    def __init__(self, classes: list[dict[str, Any]], claims: list[dict[str, Any]]) -> None:
+        self.lists = {
+            localpath.CLASSES: classes,
+            "/api/v1/persistentvolumeclaims": claims,
+            "/api/v1/persistentvolumes": [],
+        }
+        self.posted: list[dict[str, Any]] = []
+
+    def items(self, path: str) -> list[dict[str, Any]]:
+        return self.lists[path]
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        self.posted.append(body)
+        return type("Answer", (), {"status": 201})()
+
+    def request(self, method: str, path: str) -> Any:
+        raise AssertionError(f"unexpected {method} {path}")
+
+
+def _claim(name: str, cls: str | None, node: str | None = None) -> dict[str, Any]:
+    annotations = {localpath.SELECTED_NODE: node} if node else {}
+    spec = {} if cls is None else {"storageClassName": cls}
+    return {
+        "metadata": {"name": name, "namespace": "apps", "uid": name, "annotations": annotations},
+        "spec": spec,
+        "status": {"phase": "Pending"},
+    }
+
+
+def test_claims_of_any_dynamic_class_bind_but_static_and_classless_ones_wait() -> None:
+    classes = [
+        localpath.storage_class(),
+        {"metadata": {"name": "longhorn"}, "provisioner": "driver.longhorn.io"},
+        {"metadata": {"name": "manual"}, "provisioner": localpath.STATIC},
+    ]
+    claims = [
+        _claim("chart-class", "longhorn"),
+        _claim("waits-for-pod", "local-path"),
+        _claim("scheduled", "local-path", node="sandbox-node-2"),
+        _claim("static", "manual"),
+        _claim("no-class", ""),
+    ]
+    api = _Storage(classes, claims)
+    done = localpath.provision(api, "sandbox-node-0")  # type: ignore[arg-type]
+    made = {v["spec"]["claimRef"]["name"]: v for v in api.posted}
+    assert sorted(made) == ["chart-class", "scheduled"], done
+    node_of = {
+        name: v["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"][0]["matchExpressions"][0][
+            "values"
+        ]
+        for name, v in made.items()
+    }
+    assert node_of == {"chart-class": ["sandbox-node-0"], "scheduled": ["sandbox-node-2"]}
