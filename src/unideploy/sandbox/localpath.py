@@ -8,8 +8,8 @@ volumes it made. It stands in for every dynamic provisioner, not only local-path
 class (Longhorn's `longhorn`, often made the default) has no driver that could run on a fake
 node, so its claims would never bind otherwise. Static classes (`kubernetes.io/no-provisioner`)
 and claims asking for no class (`""`) are left alone. The PersistentVolume controller of
-kube-controller-manager then binds claim and volume as in any cluster. The volume is a hostPath that nothing ever creates: no
-container runs on a fake node, so no byte is written.
+kube-controller-manager then binds claim and volume as in any cluster. The volume is a hostPath
+that nothing ever creates: no container runs on a fake node, so no byte is written.
 """
 
 from __future__ import annotations
