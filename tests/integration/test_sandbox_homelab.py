@@ -55,10 +55,21 @@ def test_load_balancer_gets_a_loopback_address_and_claims_bind_so_the_wait_passe
     assert ipaddress.ip_address(address) in LOOPBACK_LB
     assert "store: 2/2 replicas ready" in messages
     claims = sandbox.get_json("pvc", namespace=namespace)["items"]
+    # k3s's default is local-path; a chart deployed earlier may have made its own class the
+    # default (the newest default wins), and the stand-in provisions that one too.
+    defaults = [
+        sc
+        for sc in sandbox.get_json("storageclass")["items"]
+        if (sc["metadata"].get("annotations") or {}).get(
+            "storageclass.kubernetes.io/is-default-class"
+        )
+        == "true"
+    ]
+    newest = max(defaults, key=lambda sc: sc["metadata"]["creationTimestamp"])
     assert sorted(c["metadata"]["name"] for c in claims) == ["data-store-0", "data-store-1"]
     for claim in claims:
         assert claim["status"]["phase"] == "Bound"
-        assert claim["spec"]["storageClassName"] == "local-path"  # the default class
+        assert claim["spec"]["storageClassName"] == newest["metadata"]["name"]
         volume = sandbox.get_json("pv", claim["spec"]["volumeName"])
         node = volume["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"][0]
         assert node["matchExpressions"][0]["values"] == ["sandbox-node-0"]
