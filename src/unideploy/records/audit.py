@@ -18,6 +18,7 @@ from typing import Any
 
 from unideploy.execute.events import Event, Listener, RunFinished, RunStarted
 from unideploy.execute.result import utcnow
+from unideploy.redact.values import redacted
 
 GENESIS = "0" * 64
 
@@ -67,7 +68,10 @@ class AuditLog:
         return cls(Path(stack_dir) / ".unideploy" / "audit.jsonl")
 
     def append(self, event: str, data: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Append one entry (under an exclusive lock, so concurrent writers stay chained)."""
+        """Append one entry (under an exclusive lock, so concurrent writers stay chained).
+
+        Registered secrets in `data` are redacted before the entry is hashed and written.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         try:
@@ -83,7 +87,7 @@ class AuditLog:
                 "seq": seq,
                 "at": utcnow().isoformat(),
                 "event": event,
-                "data": dict(data or {}),
+                "data": redacted(dict(data or {})),
                 "prev": _sha(last) if last else GENESIS,
             }
             entry["hash"] = _sha(_canonical(entry))

@@ -20,6 +20,7 @@ from unideploy.engines.process import run
 from unideploy.errors import EngineError, UnideployError
 from unideploy.execute.lockbase import LOCK_NAMESPACE
 from unideploy.execute.result import RunResult, StackRevision, Status, StepResult
+from unideploy.redact.values import redacted
 
 log = logging.getLogger(__name__)
 STATE_DIR = ".unideploy"
@@ -113,7 +114,7 @@ class History:
                 yield db
 
     def record(self, result: RunResult) -> None:
-        """Store (or replace) the record of a run."""
+        """Store (or replace) the record of a run, every secret read so far redacted."""
         revision = result.revision
         with self._db() as db:
             db.execute("DELETE FROM runs WHERE run_id = ?", (result.run_id,))
@@ -131,7 +132,7 @@ class History:
                     revision.commit if revision else None,
                     int(revision.dirty) if revision else None,
                     result.plan_hash,
-                    json.dumps(result.to_dict(), default=str),
+                    json.dumps(redacted(result.to_dict()), default=str),
                 ),
             )
             db.executemany(
@@ -142,13 +143,13 @@ class History:
                         step.id,
                         step.phase,
                         step.status.value,
-                        step.reason,
+                        redacted(step.reason),
                         _iso(step.started_at),
                         _iso(step.finished_at),
                         step.duration,
                         step.attempts,
                         step.plan_hash,
-                        json.dumps(dict(step.details), default=str),
+                        json.dumps(redacted(dict(step.details)), default=str),
                     )
                     for step in result.steps
                 ],

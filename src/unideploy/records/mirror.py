@@ -14,6 +14,7 @@ from unideploy.errors import EngineError
 from unideploy.execute.lease import ensure_namespace
 from unideploy.execute.lockbase import LOCK_NAMESPACE
 from unideploy.execute.result import RunResult
+from unideploy.redact.values import redacted
 
 RUN_LABEL = "unideploy.io/run"
 ENV_LABEL = "unideploy.io/environment"
@@ -26,14 +27,14 @@ def configmap_name(run_id: str) -> str:
 
 
 def _record(result: RunResult) -> str:
-    text = json.dumps(result.to_dict(), default=str, sort_keys=True)
+    record = redacted(result.to_dict())
+    text = json.dumps(record, default=str, sort_keys=True)
     if len(text.encode()) <= MAX_BYTES:
         return text
-    slim = result.to_dict()
-    for phase in slim["phases"]:
+    for phase in record["phases"]:
         for step in phase["steps"]:
             step["details"] = {"omitted": "too large for a ConfigMap; see the local history"}
-    return json.dumps(slim, default=str, sort_keys=True)
+    return json.dumps(record, default=str, sort_keys=True)
 
 
 def mirror_run(

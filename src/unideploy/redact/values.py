@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from unideploy.redact.registry import REDACTED, register
+from unideploy.redact.registry import REDACTED, redact, register
 
 
 class SecretStr(str):
@@ -118,3 +118,20 @@ def secret_texts(tree: Any) -> list[str]:
     if isinstance(tree, SecretInt | SecretFloat):
         return [str(plain(tree))]
     return []
+
+
+def redacted(tree: Any) -> Any:
+    """A copy of JSON-shaped `tree` fit to be written (history, audit log, run mirror).
+
+    Secret leaves and registered secrets in strings (keys included) become `***`; the structure
+    stays valid whatever the secret, which redacting the serialized text would not promise.
+    """
+    if isinstance(tree, Mapping):
+        return {redacted(key): redacted(value) for key, value in tree.items()}
+    if isinstance(tree, list | tuple):
+        return [redacted(item) for item in tree]
+    if isinstance(tree, SECRET_TYPES):
+        return REDACTED
+    if isinstance(tree, str):
+        return redact(tree)
+    return tree
