@@ -5,8 +5,9 @@ takes its password from a values file encrypted by the real `sops` (decrypted by
 too), then diffs, drifts, deploys again, reports the last run in every format and writes metrics,
 all with `--debug`. Every byte written — stdout, stderr, the debug log, the whole state directory
 (history DB, audit log), report files, the metrics textfile and the run mirror ConfigMaps in the
-cluster — is searched for the canary and its base64 form. The one place it must be is the Secret
-the chart renders, which proves the value reached Helm.
+cluster — is searched for the canary and its base64 form, and for the value the Secret was edited
+to by hand (the field conflict and the diff see it live). The one place the canary must be is the
+Secret the chart renders, which proves the value reached Helm.
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ releases:
 """
 
 
-def _forms() -> tuple[bytes, bytes]:
-    return CANARY.encode(), base64.b64encode(CANARY.encode())
+def _forms() -> tuple[bytes, ...]:
+    # The hand-edited value is a Secret's value too: conflicts must not quote the live one either.
+    values = (CANARY.encode(), BY_HAND.encode())
+    return (*values, *(base64.b64encode(value) for value in values))
 
 
 def _hits(data: bytes) -> list[bytes]:
@@ -163,4 +166,4 @@ def test_sandbox_commands_never_write_the_canary(
     ours = sandbox.kubectl("get", "configmaps", "-n", namespace, "-o", "yaml").stdout
     if _hits(ours.encode()):
         leaks.append(f"ConfigMaps in {namespace}")
-    assert not leaks, f"the canary was written to: {leaks}"
+    assert not leaks, f"a Secret value was written to: {leaks}"

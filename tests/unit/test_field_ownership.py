@@ -112,3 +112,24 @@ def test_a_failed_rollback_reports_the_upgrade_error_first() -> None:
     assert outcome.reason is not None
     assert outcome.reason.startswith("upgrade failed: timed out; then the rollback to revision 3")
     assert details["rollback_error"].endswith("failed: conflict")
+
+
+def test_conflicts_on_a_secret_show_neither_value(monkeypatch: Any) -> None:
+    from unideploy.engines.kube.conflicts import FieldConflict
+    from unideploy.execute.phases import ownership
+
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}}
+    found = [
+        FieldConflict("Secret ns/db", "data.password", "kubectl", "Update", "", "bGl2ZQ==", "b3Vy"),
+        FieldConflict("Secret ns/db", "metadata.labels.tier", "kubectl", "Update", "", "a", "b"),
+    ]
+    pinned = (ownership.Pinned("Secret ns/db", "ns", secret, {"kind": "Secret"}, None),)
+    monkeypatch.setattr(ownership, "pin_release", lambda *a: pinned)
+    monkeypatch.setattr(ownership, "find_conflicts", lambda *a, **k: (found, ""))
+    check = ownership.check_release(None, release(), [secret], "helm")
+    message = ownership.conflict_message(check.conflicts)
+    assert "bGl2ZQ==" not in message and "b3Vy" not in message
+    assert "(redacted sha256:" in message
+    hidden, label = check.conflicts
+    assert hidden.live != hidden.desired  # still tells the two values apart
+    assert (label.live, label.desired) == ("a", "b")

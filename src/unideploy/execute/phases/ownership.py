@@ -9,17 +9,18 @@ for the operator (`--force-conflicts`, or `leaveToOthers` in stack.yaml).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from unideploy.config.model import Release
 from unideploy.config.ownership import Target, autoscaler_targets, keep_live, left_paths
-from unideploy.diffs.normalize import object_key
+from unideploy.diffs.normalize import object_key, redact_value
 from unideploy.engines.helm.contract import KeptFields, Manifest
 from unideploy.engines.kube.client import CLUSTER_SCOPED, KubeReader
 from unideploy.engines.kube.conflicts import FieldConflict, find_conflicts
 from unideploy.engines.kube.objects import list_objects
 
+SECRET_FIELDS = ("data.", "stringData.")
 AUTOSCALER_LISTS = (
     ("autoscaling/v2", "HorizontalPodAutoscaler"),
     ("keda.sh/v1alpha1", "ScaledObject"),
@@ -113,10 +114,22 @@ def check_release(
             field_manager=field_manager,
             label=item.key,
         )
+        if item.manifest.get("kind") == "Secret":
+            found = [_hidden(c) if c.field.startswith(SECRET_FIELDS) else c for c in found]
         conflicts.extend(found)
         if error:
             errors.append(f"{item.key}: {error}")
     return OwnershipCheck(pinned, tuple(conflicts), tuple(errors))
+
+
+def _hidden(conflict: FieldConflict) -> FieldConflict:
+    """A Secret's value (live or ours) shown as the diff shows it: redacted, with a digest."""
+    live, desired = conflict.live, conflict.desired
+    return replace(
+        conflict,
+        live=None if live is None else redact_value(live),
+        desired=None if desired is None else redact_value(desired),
+    )
 
 
 def conflict_message(conflicts: Iterable[FieldConflict]) -> str:
