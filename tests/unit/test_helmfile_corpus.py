@@ -35,10 +35,11 @@ CASES: list[tuple[str, str, str | None, list[set[str]]]] = [
     ("environments", "prod", None, [{"core/core"}, {"monitoring/metrics"}]),
     ("setvalues", "default", None, [{"apps/annotated"}]),
     ("layering", "default", None, [{"apps/layered"}]),
-    ("nested", "default", None, [{"one/first", "two/third", "top/top"}]),
+    ("nested", "default", None, [{"one/first"}, {"two/third"}, {"top/top"}]),
     ("bases", "default", None, [{"apps/app"}]),
     ("bases", "dev", None, []),
     ("samename", "default", "tier", [{"blue/app"}, {"green/app"}, {"green/edge"}]),
+    ("nested", "default", "tier", [{"one/first", "two/third", "top/top"}]),
     ("samename", "default", None, [{"blue/app"}, {"green/app"}, {"green/edge"}]),
     ("tierlabel", "default", "tier", [{"data/db"}, {"web/web"}, {"ops/tools"}]),
     ("tierlabel", "default", None, [{"data/db", "ops/tools"}, {"web/web"}]),
@@ -90,6 +91,25 @@ def test_plan_lists_the_releases_helmfile_applies_in_its_order(
     assert _groups(stack, environment) == expected
 
 
+def test_same_name_in_two_namespaces_keeps_each_its_own_tier(tmp_path: Path) -> None:
+    stack = _import("samename", "default", "tier", tmp_path / "out")
+    document = yaml.safe_load(stack.read_text())
+    tiers = {f"{r['namespace']}/{r['name']}": r["tier"] for r in document["releases"]}
+    assert tiers == {"blue/app": "data", "green/app": "backend", "green/edge": "frontend"}
+    assert document["tiers"] == ["data", "backend", "frontend"]
+
+
+def test_a_condition_decided_per_environment_is_reported_without_e(tmp_path: Path) -> None:
+    args = ["-f", str(CORPUS / "environments" / "helmfile.yaml"), "--out", str(tmp_path / "o")]
+    done = subprocess.run(
+        [UNIDEPLOY, "import", "helmfile", *args], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 3, done.stderr
+    said = " ".join(done.stderr.split())
+    assert "helmfile.yaml:21:5: release metrics: condition metrics.enabled" in said
+    assert "holds in prod, staging only" in said
+
+
 # --- the render oracle: helmfile's values for a release, given to the Helm SDK -------------------
 
 
@@ -100,7 +120,9 @@ def _helmfile_releases(path: Path) -> list[tuple[dict[str, Any], Path]]:
     for base in document.get("bases") or []:
         found += _helmfile_releases(path.parent / base)
     for nested in document.get("helmfiles") or []:
-        found += _helmfile_releases(path.parent / (nested.get("path") if isinstance(nested, dict) else nested))
+        found += _helmfile_releases(
+            path.parent / (nested.get("path") if isinstance(nested, dict) else nested)
+        )
     found += [(release, path.parent) for release in document.get("releases") or []]
     return found
 
@@ -131,7 +153,9 @@ def helmfile_values(release: dict[str, Any], directory: Path) -> dict[str, Any]:
     """The values helmfile passes: -f per values entry in order, then --set, then --set-string."""
     values: dict[str, Any] = {}
     for entry in release.get("values") or []:
-        layer = entry if isinstance(entry, dict) else yaml.safe_load((directory / entry).read_text())
+        layer = (
+            entry if isinstance(entry, dict) else yaml.safe_load((directory / entry).read_text())
+        )
         values = _merge(values, layer or {})
     for key, parse in (("set", hp.parse_set_string), ("setString", hp.parse_set_string_values)):
         for item in release.get(key) or []:
@@ -170,7 +194,9 @@ def test_rendered_objects_equal_helm_sdk_with_helmfiles_values(
 ) -> None:
     entry, environment, tier_label, expected = case
     stack = load_stack(_import(entry, environment, tier_label, tmp_path / "out"))
-    ours = {f"{r.namespace}/{r.name}": _canonical(r.manifests) for r in render_stack(stack, environment)}
+    ours = {
+        f"{r.namespace}/{r.name}": _canonical(r.manifests) for r in render_stack(stack, environment)
+    }
     assert set(ours) == set().union(*expected)
     sources = {
         f"{r.get('namespace', 'default')}/{r['name']}": (r, d)
@@ -179,6 +205,8 @@ def test_rendered_objects_equal_helm_sdk_with_helmfiles_values(
     for key, objects in ours.items():
         release, directory = sources[key]
         chart = (directory / release["chart"]).resolve()
-        theirs = helm_objects(chart, release["name"], release["namespace"], helmfile_values(release, directory))
+        theirs = helm_objects(
+            chart, release["name"], release["namespace"], helmfile_values(release, directory)
+        )
         assert theirs, f"{key}: Helm renders nothing; the comparison would prove nothing"
         assert objects == theirs, key
