@@ -210,3 +210,35 @@ def test_rendered_objects_equal_helm_sdk_with_helmfiles_values(
         )
         assert theirs, f"{key}: Helm renders nothing; the comparison would prove nothing"
         assert objects == theirs, key
+
+
+def _imported_releases(entry: str, out: Path) -> dict[str, dict[str, Any]]:
+    document = yaml.safe_load(_import(entry, "default", None, out).read_text())
+    return {f"{r['namespace']}/{r['name']}": r for r in document["releases"]}
+
+
+def test_wait_atomic_timeout_come_from_the_release_over_helm_defaults(tmp_path: Path) -> None:
+    releases = _imported_releases("dag", tmp_path / "out")
+    got = {key: (r["wait"], r["atomic"], r["timeout"]) for key, r in releases.items()}
+    assert got == {
+        "apps/api": (False, True, 300),
+        "data/db": (True, False, 300),
+        "data/queue": (True, True, 60),
+        "apps/ui": (True, True, 300),
+        "apps/docs": (True, True, 300),
+    }
+    assert releases["apps/api"]["needs"] == ["data/db", "data/queue"]
+
+
+def test_repository_and_oci_charts_keep_their_source_and_version(tmp_path: Path) -> None:
+    releases = _imported_releases("repos", tmp_path / "out")
+    assert releases["monitoring/metrics"]["chart"] == {
+        "repo": "https://charts.example.com/community",
+        "name": "metrics",
+        "version": "1.2.3",
+    }
+    assert releases["data/cache"]["chart"] == {
+        "oci": "oci://registry.example.com/charts/cache",
+        "version": "0.4.0",
+    }
+    assert releases["data/local"]["needs"] == ["data/cache"]
