@@ -58,7 +58,11 @@ def test_needs_layers_become_tiers_and_unsupported_keys_exit_3_with_their_line(
     assert done.returncode == 3, done.stderr
     assert "unsupported/helmfile.yaml:5:5: release patched: patches" in done.stderr
     assert "unsupported/helmfile.yaml:9:5: release patched: hooks" in done.stderr
-    assert _plan(out, "staging") == [("layer-0", "ops", "patched"), ("layer-1", "web", "front")]
+    # The nested helmfile is applied before the file that lists it: its tiers come first.
+    assert _plan(out, "staging") == [
+        ("unsupported-layer-0", "ops", "patched"),
+        ("main-layer-0", "web", "front"),
+    ]
 
 
 def test_templated_helmfile_is_refused_with_a_hint(tmp_path: Path) -> None:

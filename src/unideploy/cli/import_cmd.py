@@ -38,7 +38,16 @@ def import_group() -> None:
     metavar="LABEL",
     help="Release label whose value names the tier (else tiers are the needs layers).",
 )
-def helmfile_command(helmfile: Path, out: Path, tier_label: str | None) -> int:
+@click.option(
+    "-e",
+    "--environment",
+    metavar="ENV",
+    help="Import this helmfile environment only (conditions read from its values, as "
+    "`helmfile -e ENV sync`); else every environment, conditions read from `default`.",
+)
+def helmfile_command(
+    helmfile: Path, out: Path, tier_label: str | None, environment: str | None
+) -> int:
     """Write a stack.yaml (and copy its values files) from a plain helmfile.
 
     \b
@@ -48,12 +57,12 @@ def helmfile_command(helmfile: Path, out: Path, tier_label: str | None) -> int:
     transformers) is listed with its file:line and what to do, and the exit code is 3.
     Templated helmfiles (.gotmpl, {{ }}) are refused: import `helmfile -e ENV build`'s output.
     """
-    imported = write_import(helmfile, out, tier_label)
+    imported = write_import(helmfile, out, tier_label, environment)
     shown = console(stderr=True)
     releases = imported.stack["releases"]
     shown.print(
         f"wrote {out / 'stack.yaml'}: {len(releases)} releases in "
-        f"{len(imported.stack['tiers'])} tiers"
+        f"{len(imported.stack.get('tiers', []))} tiers"
     )
     for warning in imported.warnings:
         shown.print(f"warning: {warning}", markup=False, highlight=False)

@@ -8,11 +8,14 @@ reading the files; service/import_helmfile.py writes the result.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from unideploy.config.helmfile_sets import set_layers
+from unideploy.config.helmfile_tiers import Placed, assign_tiers, need_key
 from unideploy.config.yamlsafe import Positions, load_yaml_file
 from unideploy.errors import ConfigError, SourceLocation
 
@@ -69,8 +72,8 @@ class Imported:
 class _State:
     repositories: dict[str, dict[str, Any]] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
-    environments: dict[str, dict[str, Any]] = field(default_factory=dict)
-    releases: list[tuple[dict[str, Any], Path, Positions, int]] = field(default_factory=list)
+    environments: dict[str, list[Any]] = field(default_factory=dict)
+    releases: list[tuple[dict[str, Any], Path, Positions, int, str]] = field(default_factory=list)
 
 
 def _load(path: Path, root: Path) -> tuple[dict[str, Any], Positions]:
@@ -94,22 +97,34 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _read(path: Path, root: Path, state: _State, depth: int = 0) -> None:
+def _read(path: Path, root: Path, state: _State, depth: int = 0, name: str = "main") -> None:
+    """Read `path` into `state`: bases, then nested helmfiles, then its own releases.
+
+    helmfile applies nested helmfiles before the releases of the file that lists them.
+    """
     if depth > 8:
         raise ConfigError("bases/helmfiles nest deeper than 8", location=SourceLocation(str(path)))
     document, positions = _load(path, root)
     for base in document.get("bases") or []:
-        _read(path.parent / str(base), root, state, depth + 1)
-    for name, repo in _named(document.get("repositories")):
-        state.repositories[name] = repo
+        _read(path.parent / str(base), root, state, depth + 1, name)
+    for repo_name, repo in _named(document.get("repositories")):
+        state.repositories[repo_name] = repo
     state.defaults.update(document.get("helmDefaults") or {})
-    for name, env in (document.get("environments") or {}).items():
-        state.environments.setdefault(str(name), {}).update(env or {})
-    for index, release in enumerate(document.get("releases") or []):
-        state.releases.append((release, path.parent, positions, index))
+    for env_name, env in (document.get("environments") or {}).items():
+        entries = state.environments.setdefault(str(env_name), [])
+        for entry in (env or {}).get("values") or []:
+            entries.append(entry if isinstance(entry, dict) else path.parent / str(entry))
     for nested in document.get("helmfiles") or []:
-        target = nested.get("path") if isinstance(nested, dict) else nested
-        _read(path.parent / str(target), root, state, depth + 1)
+        target = path.parent / str(nested.get("path") if isinstance(nested, dict) else nested)
+        _read(target, root, state, depth + 1, _state_name(target, root))
+    for index, release in enumerate(document.get("releases") or []):
+        state.releases.append((release, path.parent, positions, index, name))
+
+
+def _state_name(path: Path, root: Path) -> str:
+    shown = Path(os.path.relpath(path.resolve(), root.resolve()))
+    kept = shown.parent if shown.name.startswith("helmfile") else shown.with_suffix("")
+    return _slug("-".join(part for part in kept.parts if part not in ("..", ".")))
 
 
 def _named(items: Any) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -118,47 +133,115 @@ def _named(items: Any) -> Iterator[tuple[str, dict[str, Any]]]:
             yield str(item["name"]), item
 
 
-def import_helmfile(path: Path, tier_label: str | None = None) -> Imported:
-    """The stack document for the helmfile at `path` (and what it could not carry over)."""
+def import_helmfile(
+    path: Path, tier_label: str | None = None, environment: str | None = None
+) -> Imported:
+    """The stack document for the helmfile at `path` (and what it could not carry over).
+
+    With `environment`, the stack holds that environment only and `condition:` is read from its
+    values (as `helmfile -e ENV sync`); else every environment is kept and conditions are read
+    from `default`'s, with a warning for each condition another environment decides otherwise.
+    """
     root = path.parent
     state = _State()
     _read(path, root, state)
+    if (
+        environment is not None
+        and environment != "default"
+        and environment not in state.environments
+    ):
+        raise ConfigError(
+            f'environment "{environment}" is not defined in the helmfile',
+            hint=f"defined: {', '.join(sorted(state.environments)) or 'none'}",
+            location=SourceLocation(_shown(path, root)),
+        )
     out = Imported(stack={})
-    releases: list[dict[str, Any]] = []
-    labels: dict[str, str] = {}
-    env_values = _environment_values(state, root)
-    for release, base, positions, index in state.releases:
-        converted = _release(release, base, root, state, positions, index, out, env_values)
+    chosen = environment or "default"
+    env_values = {name: _environment_values(state, name) for name in {*state.environments, chosen}}
+    converted_all: list[tuple[dict[str, Any], dict[str, Any], str]] = []
+    for release, base, positions, index, state_name in state.releases:
+        if environment is None:
+            _warn_conditions(release, positions, index, env_values, out)
+        converted = _release(release, base, root, state, positions, index, out, env_values[chosen])
         if converted is not None:
-            releases.append(converted)
-            if tier_label:
-                labels[converted["name"]] = str((release.get("labels") or {}).get(tier_label, ""))
-    tiers = _tiers(releases, labels if tier_label else None)
+            converted_all.append((converted, release, state_name))
+    known = {f"{c['namespace']}/{c['name']}": c for c, _, _ in converted_all}
+    placed = []
+    for converted, release, state_name in converted_all:
+        needs = [
+            need_key(str(n), converted["namespace"], known) for n in release.get("needs") or []
+        ]
+        kept = tuple(dict.fromkeys(n for n in needs if n is not None))
+        if kept:
+            converted["needs"] = list(kept)
+        label = (release.get("labels") or {}).get(tier_label) if tier_label else None
+        placed.append(
+            Placed(
+                f"{converted['namespace']}/{converted['name']}",
+                kept,
+                state_name,
+                None if label is None else str(label),
+            )
+        )
+    tiers, order = assign_tiers(placed, tier_label is not None)
     context = state.defaults.get("kubeContext")
     cluster: dict[str, Any] = {"kubeconfig": "~/.kube/config"}
     if context:
         cluster["context"] = str(context)
-    environments = {name: {"cluster": cluster} for name in state.environments}
+    names = [environment] if environment else list(state.environments) or ["default"]
     out.stack = {
         "apiVersion": "unideploy.io/v1",
         "name": _slug(root.resolve().name or "stack"),
-        "tiers": sorted(set(tiers.values()), key=lambda t: _tier_order(t, tiers, releases)),
-        "environments": environments or {"default": {"cluster": cluster}},
-        "releases": [{**r, "tier": tiers[r["name"]]} for r in releases],
+        **({"tiers": order} if order else {}),
+        "environments": {name: {"cluster": cluster} for name in names},
+        "releases": [
+            {**c, "tier": tiers[f"{c['namespace']}/{c['name']}"]} for c, _, _ in converted_all
+        ],
     }
     return out
 
 
-def _environment_values(state: _State, root: Path) -> dict[str, Any]:
-    """The `default` environment's values (the ones helmfile uses without -e), for conditions."""
+def _environment_values(state: _State, name: str) -> dict[str, Any]:
+    """An environment's values, merged in order (what helmfile's `.Values` and conditions see)."""
     merged: dict[str, Any] = {}
-    for entry in (state.environments.get("default") or {}).get("values") or []:
+    for entry in state.environments.get(name) or []:
+        if isinstance(entry, Path):
+            document, _ = load_yaml_file(entry)
+            entry = document or {}
         if isinstance(entry, dict):
-            merged.update(entry)
-        elif (root / str(entry)).is_file():
-            document, _ = load_yaml_file(root / str(entry))
-            merged.update(document or {})
+            merged = _merge(merged, entry)
     return merged
+
+
+def _merge(base: Mapping[str, Any], layer: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in layer.items():
+        old = out.get(key)
+        out[key] = (
+            _merge(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
+        )
+    return out
+
+
+def _warn_conditions(
+    release: Mapping[str, Any],
+    positions: Positions,
+    index: int,
+    env_values: Mapping[str, Mapping[str, Any]],
+    out: Imported,
+) -> None:
+    condition = release.get("condition")
+    decided = {name: _condition(condition, values) for name, values in env_values.items()}
+    if len(set(decided.values())) > 1:
+        on = ", ".join(sorted(n for n, v in decided.items() if v))
+        out.warnings.append(
+            Warning_(
+                str(release.get("name")),
+                positions.locate(("releases", index, "condition"), prefer_key=True),
+                f"condition {condition} holds in {on} only: import once per environment "
+                "with -e ENV (read here from default)",
+            )
+        )
 
 
 def _release(
@@ -206,14 +289,9 @@ def _release(
             file = (base / str(entry)).resolve()
             out.values_files.append(file)
             values.append(_shown(file, root))
-    sets = _sets(release.get("set"), False) | _sets(release.get("setString"), True)
-    if sets:
-        values.append(sets)
+    values.extend(set_layers(dict(release), positions.locate(where)))
     if values:
         converted["values"] = values
-    needs = [_need(str(n)) for n in release.get("needs") or []]
-    if needs:
-        converted["needs"] = needs
     for key in ("wait", "atomic"):
         if key in release or key in defaults:
             converted[key] = bool(release.get(key, defaults.get(key)))
@@ -246,60 +324,6 @@ def _chart(chart: str, version: Any, base: Path, root: Path, state: _State) -> d
     if version is not None:
         out["version"] = str(version)
     return out
-
-
-def _sets(entries: Any, as_string: bool) -> dict[str, Any]:
-    nested: dict[str, Any] = {}
-    for entry in entries or []:
-        node = nested
-        parts = str(entry.get("name")).split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        value = entry.get("value", entry.get("values"))
-        node[parts[-1]] = str(value) if as_string else value
-    return nested
-
-
-def _need(text: str) -> str:
-    """`ns/name` stays; `kube-context/ns/name` loses the context (one cluster per environment)."""
-    parts = text.split("/")
-    return "/".join(parts[-2:])
-
-
-def _tiers(releases: list[dict[str, Any]], labels: Mapping[str, str] | None) -> dict[str, str]:
-    if labels is not None:
-        return {r["name"]: labels.get(r["name"]) or "default" for r in releases}
-    by_key = {f"{r['namespace']}/{r['name']}": r for r in releases}
-    layer: dict[str, int] = {}
-
-    def depth(key: str, seen: frozenset[str] = frozenset()) -> int:
-        if key in layer:
-            return layer[key]
-        release = by_key.get(key)
-        wanted = (
-            [
-                n if "/" in n else f"{release['namespace']}/{n}"
-                for n in (release or {}).get("needs", [])
-            ]
-            if release
-            else []
-        )
-        found = 1 + max(
-            (depth(n, seen | {key}) for n in wanted if n in by_key and n not in seen), default=-1
-        )
-        layer[key] = found
-        return found
-
-    return {r["name"]: f"layer-{depth(k)}" for k, r in by_key.items()}
-
-
-def _tier_order(
-    tier: str, tiers: Mapping[str, str], releases: list[dict[str, Any]]
-) -> tuple[int, str]:
-    if tier.startswith("layer-") and tier[6:].isdigit():
-        return (int(tier[6:]), tier)
-    first = next(i for i, r in enumerate(releases) if tiers[r["name"]] == tier)
-    return (first, tier)
 
 
 def _slug(text: str) -> str:

@@ -16,7 +16,9 @@ from unideploy.config.helmfile import Imported, import_helmfile
 from unideploy.errors import ConfigError, SourceLocation
 
 
-def write_import(helmfile: Path, out: Path, tier_label: str | None = None) -> Imported:
+def write_import(
+    helmfile: Path, out: Path, tier_label: str | None = None, environment: str | None = None
+) -> Imported:
     """Import `helmfile` into `out` (created); refuses to overwrite an existing stack.yaml."""
     if not helmfile.is_file():
         raise ConfigError(
@@ -24,7 +26,7 @@ def write_import(helmfile: Path, out: Path, tier_label: str | None = None) -> Im
             location=SourceLocation(str(helmfile)),
             hint="pass it with -f PATH",
         )
-    imported = import_helmfile(helmfile, tier_label)
+    imported = import_helmfile(helmfile, tier_label, environment)
     out.mkdir(parents=True, exist_ok=True)
     target = out / "stack.yaml"
     if target.exists():
