@@ -26,7 +26,7 @@ from unideploy.engines.helm.contract import (
 from unideploy.engines.helm.crds import release_crds
 from unideploy.engines.helm.errors import engine_error, secret_object_strings
 from unideploy.engines.helm.lib import hp
-from unideploy.engines.helm.live import deployed_manifest, server_dry_run
+from unideploy.engines.helm.live import deployed_manifest, reads_cluster, server_dry_run
 from unideploy.engines.helm.postrender import PLUGIN_NAME, install_plugin, kept_file
 from unideploy.engines.helm.render import split_and_sort
 from unideploy.errors import EngineError
@@ -123,15 +123,16 @@ class SdkHelm:
     def render(self, spec: ReleaseSpec, *, live: bool = False) -> Rendered:
         """Render; objects sorted in install order; the chart's digest included.
 
-        Offline by default. With `live`, through Helm's server-side dry run of the install or
-        upgrade it would run now, so templates that `lookup` the cluster see what it holds.
+        Offline by default. With `live`, a chart whose templates call `lookup` renders through
+        Helm's server-side dry run of the install or upgrade it would run now, so `lookup` sees
+        what the cluster holds (other charts render the same offline, without the round trips).
         """
         resolved = self.charts.resolve(spec)
         values = spec.plain_values()
         try:
             with hp.Chart.load(resolved.path) as chart:
                 name, version = chart.name, chart.version
-                if live:
+                if live and reads_cluster(Path(resolved.path)):
                     cfg = self._config(spec.namespace)
                     installed = self._installed(spec.name, spec.namespace)
                     objects, hooks = server_dry_run(cfg, chart, spec, installed=installed)
