@@ -35,6 +35,33 @@ class ApplyOutcome:
         return self.status == 409
 
 
+def apply_request(
+    api: Any, manifest: dict[str, Any], *, namespace: str | None, query: list[tuple[str, str]]
+) -> tuple[bool, int, Any, str]:
+    """PATCH `manifest` as an apply patch with `query`: (served, status, decoded body, reason).
+
+    `served` is False, and nothing is sent, when the server serves no resource for its kind.
+    """
+    meta = manifest.get("metadata", {})
+    served = resource(api, str(manifest["apiVersion"]), str(manifest["kind"]))
+    if served is None:
+        why = f"the API server serves no {manifest['kind']} in {manifest['apiVersion']}"
+        return False, 404, None, why
+    body = dict(manifest)
+    if namespace and served.namespaced and "namespace" not in meta:
+        body["metadata"] = {**meta, "namespace": namespace}
+    status, decoded, reason = call(
+        api,
+        "PATCH",
+        served.path(namespace, meta["name"]),
+        query=query,
+        body=json.dumps(body),
+        content_type="application/apply-patch+yaml",
+        timeout=REQUEST_TIMEOUT_S,
+    )
+    return True, status, decoded, reason
+
+
 def server_side_apply(
     api: ApiClient,
     manifest: dict[str, Any],
@@ -45,34 +72,20 @@ def server_side_apply(
     field_manager: str = FIELD_MANAGER,
 ) -> ApplyOutcome:
     """PATCH the object with an apply patch; 404 (no namespace/CRD) and 409 come back as values."""
-    meta = manifest.get("metadata", {})
-    served = resource(api, str(manifest["apiVersion"]), str(manifest["kind"]))
-    if served is None:
-        why = f"the API server serves no {manifest['kind']} in {manifest['apiVersion']}"
-        return ApplyOutcome(None, 404, why)
-    path = served.path(namespace, meta["name"])
     query: list[tuple[str, str]] = [("fieldManager", field_manager)]
     if dry_run:
         query.append(("dryRun", "All"))
     if force:
         query.append(("force", "true"))
-    body = dict(manifest)
-    if namespace and served.namespaced and "namespace" not in meta:
-        body["metadata"] = {**meta, "namespace": namespace}
-    status, decoded, reason = call(
-        api,
-        "PATCH",
-        path,
-        query=query,
-        body=json.dumps(body),
-        content_type="application/apply-patch+yaml",
-        timeout=REQUEST_TIMEOUT_S,
-    )
+    served, status, decoded, reason = apply_request(api, manifest, namespace=namespace, query=query)
+    if not served:
+        return ApplyOutcome(None, status, reason)
     if status >= 400:
         if status in (404, 409, 422):
             return ApplyOutcome(None, status, reason)
+        name = manifest.get("metadata", {})["name"]
         raise EngineError(
-            f"apply of {manifest['kind']} {meta['name']} refused: HTTP {status} {reason}",
+            f"apply of {manifest['kind']} {name} refused: HTTP {status} {reason}",
             retryable=status >= 500 or status == 429,
         )
     return ApplyOutcome(decoded if isinstance(decoded, dict) else None, status)

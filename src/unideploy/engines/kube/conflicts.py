@@ -13,10 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from unideploy.engines.kube.discovery import resource
-from unideploy.engines.kube.rest import call
+from unideploy.engines.kube.apply import apply_request
 
-REQUEST_TIMEOUT_S = 15.0
 _OWNER = re.compile(r'conflict with "(?P<manager>[^"]*)"(?: with subresource "(?P<sub>[^"]*)")?')
 _PART = re.compile(r"\.?([^.\[]+)|\[([^\]]+)\]")
 
@@ -76,24 +74,10 @@ def find_conflicts(
 
     `error` is the server's message when the dry run failed for another reason ("" otherwise).
     """
-    meta = manifest.get("metadata", {})
-    served = resource(api, str(manifest["apiVersion"]), str(manifest["kind"]))
-    if served is None:  # not served yet (a CRD of the same run): nothing can own its fields
-        return [], ""
-    path = served.path(namespace, meta["name"])
     query = [("fieldManager", field_manager), ("dryRun", "All")]
-    body = dict(manifest)
-    if namespace and served.namespaced and "namespace" not in meta:
-        body["metadata"] = {**meta, "namespace": namespace}
-    status, decoded, reason = call(
-        api,
-        "PATCH",
-        path,
-        query=query,
-        body=json.dumps(body),
-        content_type="application/apply-patch+yaml",
-        timeout=REQUEST_TIMEOUT_S,
-    )
+    served, status, decoded, reason = apply_request(api, manifest, namespace=namespace, query=query)
+    if not served:  # not served yet (a CRD of the same run): nothing can own its fields
+        return [], ""
     if status < 400:
         return [], ""
     if status != 409:
