@@ -17,6 +17,7 @@ from unideploy.security.manifests.helpers import (
     Rule,
     describe_subject,
     is_system_subject,
+    risky_grants,
     rules_of,
     subjects_of,
 )
@@ -238,3 +239,20 @@ def judge_bindings(
                 grant.binding,
                 f"grants {detail} {scope_of(grant)} via {grant.role_text()} to {who}",
             )
+
+
+def grant_check(check: Check, verbs: set[str], resources: Sequence[str], what: str) -> None:
+    """Register both hooks of a check on one grant (`what` names it in findings).
+
+    Every role allowing `verbs` on `resources` is flagged, and so is every binding whose resolved
+    rules allow them.
+    """
+
+    @check.objects
+    def roles(obj: K8sObject) -> Iterator[Finding]:
+        for message in risky_grants(obj, verbs, resources):
+            yield check.finding(obj, message)
+
+    @check.collection
+    def bindings(objects: Sequence[K8sObject]) -> Iterator[Finding]:
+        yield from judge_bindings(check, objects, what, granting(verbs, resources))

@@ -6,12 +6,9 @@ ClusterRoles and the Kubernetes defaults such as `edit`), naming role and subjec
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-
-from unideploy.security.manifests.helpers import risky_grants
-from unideploy.security.manifests.objects import RBAC_ROLE_KINDS, K8sObject
-from unideploy.security.manifests.rbac import granting, judge_bindings
-from unideploy.security.manifests.registry import Check, Finding, Severity
+from unideploy.security.manifests.objects import RBAC_ROLE_KINDS
+from unideploy.security.manifests.rbac import grant_check
+from unideploy.security.manifests.registry import Check, Severity
 
 VERBS = set(["get", "list", "watch"])
 RESOURCES = ["secrets"]
@@ -27,12 +24,4 @@ CHECK = Check(
 )
 
 
-@CHECK.objects
-def risky(obj: K8sObject) -> Iterator[Finding]:
-    for message in risky_grants(obj, VERBS, RESOURCES):
-        yield CHECK.finding(obj, message)
-
-
-@CHECK.collection
-def bindings(objects: Sequence[K8sObject]) -> Iterator[Finding]:
-    yield from judge_bindings(CHECK, objects, WHAT, granting(VERBS, RESOURCES))
+grant_check(CHECK, VERBS, RESOURCES, WHAT)
