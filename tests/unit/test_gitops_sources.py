@@ -76,7 +76,7 @@ class FakeHelm:
     def uninstall(self, name: str, namespace: str, **_: Any) -> bool:
         raise AssertionError("render must not uninstall")
 
-    def history(self, name: str, namespace: str) -> list[Revision]:
+    def history(self, name: str, namespace: str, **_: Any) -> list[Revision]:
         return []
 
     def releases(self, namespace: str | None = None) -> list[Revision]:

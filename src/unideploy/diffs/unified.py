@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,14 +17,29 @@ from ruamel.yaml import YAML
 
 from unideploy.diffs.normalize import normalize
 
+_DUMPERS = threading.local()
+
 
 def to_yaml(obj: Mapping[str, Any]) -> str:
     """Deterministic YAML text of `obj` (keys sorted)."""
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False
+    yaml: YAML | None = getattr(_DUMPERS, "yaml", None)
+    if yaml is None:  # one per thread: building one searches the plug-in folders every time
+        yaml = _DUMPERS.yaml = YAML(typ="safe", pure=True)
+        yaml.default_flow_style = False
     stream = io.StringIO()
     yaml.dump(_sorted(obj), stream)
     return stream.getvalue()
+
+
+def same(left: Any, right: Any) -> bool:
+    """Equal values of equal types all the way down (`1`, `1.0` and `true` differ, as in YAML)."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return left.keys() == right.keys() and all(same(left[k], right[k]) for k in left)
+    if isinstance(left, list):
+        return len(left) == len(right) and all(same(a, b) for a, b in zip(left, right, strict=True))
+    return bool(left == right)
 
 
 def _sorted(value: Any) -> Any:
@@ -49,11 +65,16 @@ class ObjectDiff:
 
 def compare(key: str, live: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> ObjectDiff:
     """Diff live against desired (both normalised here); None live means it would be created."""
-    after = to_yaml(normalize(desired)).splitlines(keepends=True)
+    wanted = normalize(desired)
     if live is None:
+        after = to_yaml(wanted).splitlines(keepends=True)
         text = "".join(difflib.unified_diff([], after, "(absent)", key))
         return ObjectDiff(key, "create", text)
-    before = to_yaml(normalize(live)).splitlines(keepends=True)
+    found = normalize(live)
+    if same(found, wanted):  # most objects of a diff: no YAML printed for them
+        return ObjectDiff(key, "unchanged")
+    after = to_yaml(wanted).splitlines(keepends=True)
+    before = to_yaml(found).splitlines(keepends=True)
     if before == after:
         return ObjectDiff(key, "unchanged")
     text = "".join(difflib.unified_diff(before, after, f"{key} (live)", f"{key} (desired)"))

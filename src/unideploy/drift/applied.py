@@ -17,22 +17,6 @@ from typing import Any
 
 from unideploy.engines.kube.apply import server_side_apply
 
-MANAGED_BY = "app.kubernetes.io/managed-by"
-RELEASE_NAME = "meta.helm.sh/release-name"
-RELEASE_NAMESPACE = "meta.helm.sh/release-namespace"
-
-
-def as_helm_applies(obj: Mapping[str, Any], release: str, namespace: str) -> dict[str, Any]:
-    """`obj` with the label and annotations Helm sets on every object it installs."""
-    meta = dict(obj.get("metadata") or {})
-    meta["labels"] = {**(meta.get("labels") or {}), MANAGED_BY: "Helm"}
-    meta["annotations"] = {
-        **(meta.get("annotations") or {}),
-        RELEASE_NAME: release,
-        RELEASE_NAMESPACE: namespace,
-    }
-    return {**obj, "metadata": meta}
-
 
 def applied_view(api: Any, desired: Mapping[str, Any], manager: str) -> dict[str, Any] | None:
     """The fields `manager` would own after applying `desired`, as the server would store them.

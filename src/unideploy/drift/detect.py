@@ -18,11 +18,12 @@ from unideploy.config.ignore import IgnoreRule, load_rules
 from unideploy.config.ownership import autoscaler_targets, pin_left
 from unideploy.config.stack import Stack
 from unideploy.diffs.normalize import object_key
-from unideploy.drift.applied import applied_view, as_helm_applies
+from unideploy.drift.applied import applied_view
 from unideploy.drift.compare import FieldDrift, compare
 from unideploy.drift.model import DriftReport, ObjectDrift, TerraformDrift
 from unideploy.drift.owners import CONTROLLER_MANAGERS, deploy_manager, owned_by
 from unideploy.engines.helm.contract import HelmEngine
+from unideploy.engines.helm.fieldmanager import RELEASE_NAME, RELEASE_NAMESPACE, as_helm_applies
 from unideploy.engines.kube.apply import FIELD_MANAGER
 from unideploy.engines.kube.client import CLUSTER_SCOPED
 from unideploy.engines.kube.discovery import resource
@@ -31,8 +32,6 @@ from unideploy.errors import EngineError
 from unideploy.service.desired import DesiredRelease, DesiredState, desired_state
 
 LOG = logging.getLogger(__name__)
-RELEASE_NAME = "meta.helm.sh/release-name"
-RELEASE_NAMESPACE = "meta.helm.sh/release-namespace"
 #: Kinds listed in every release namespace to find objects a chart no longer renders.
 COMMON_KINDS = (
     ("v1", "ConfigMap"),

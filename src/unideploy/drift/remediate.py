@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from unideploy.drift.applied import as_helm_applies
 from unideploy.drift.model import DriftReport, ObjectDrift
+from unideploy.engines.helm.fieldmanager import as_helm_applies
 from unideploy.engines.kube.apply import FIELD_MANAGER, server_side_apply
 from unideploy.engines.kube.objects import delete_object, json_patch
 from unideploy.errors import EngineError

@@ -102,7 +102,8 @@ class Rendered:
     """A release rendered offline: objects in a deterministic order, plus the chart's identity.
 
     `crds` are the chart's (and its enabled subcharts') `crds/` files, which Helm installs first
-    and never upgrades; they are not part of `manifests`.
+    and never upgrades; they are not part of `manifests`. An offline render of a chart that does
+    not read the cluster is also what a live render gives.
     """
 
     release: str
@@ -113,6 +114,8 @@ class Rendered:
     manifests: tuple[Manifest, ...]
     hooks: tuple[Manifest, ...] = ()
     crds: tuple[Manifest, ...] = ()
+    #: The templates call `lookup`: a live render (`render(..., live=True)`) may differ.
+    reads_cluster: bool = False
 
     def kinds(self) -> list[str]:
         """`Kind/name` of every (non-hook) object, in order; handy in messages and tests."""
@@ -173,8 +176,14 @@ class HelmEngine(Protocol):
         """Remove the release and its objects; False when there was nothing to remove."""
         ...
 
-    def history(self, name: str, namespace: str) -> list[Revision]:
-        """The release's revisions, oldest first; empty when the release does not exist."""
+    def history(
+        self, name: str, namespace: str, *, describe_deployed: bool = True
+    ) -> list[Revision]:
+        """The release's revisions, oldest first; empty when the release does not exist.
+
+        The newest carries its description; without `describe_deployed`, only when it did not
+        end deployed or superseded (cheaper: what a deploy needs).
+        """
         ...
 
     def releases(self, namespace: str | None = None) -> list[Revision]:

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 STORAGE_DRIVER = "secret"
 #: Revisions kept per release (the Helm CLI's default for `upgrade --history-max`).
 MAX_HISTORY = 10
+# States whose description a deploy does not need ("Upgrade complete", "Rollback to 2").
+QUIET_STATES = ("deployed", "superseded")
 
 
 def revision_from(summary: dict[str, Any], namespace: str) -> Revision:
@@ -132,7 +134,8 @@ class SdkHelm:
         try:
             with hp.Chart.load(resolved.path) as chart:
                 name, version = chart.name, chart.version
-                if live and reads_cluster(Path(resolved.path)):
+                looks_up = reads_cluster(Path(resolved.path))
+                if live and looks_up:
                     cfg = self._config(spec.namespace)
                     installed = self._installed(spec.name, spec.namespace)
                     objects, hooks = server_dry_run(cfg, chart, spec, installed=installed)
@@ -145,7 +148,15 @@ class SdkHelm:
         except hp.HelmError as exc:
             raise engine_error(exc, spec, "render") from exc
         return Rendered(
-            spec.name, spec.namespace, name, version, resolved.digest, objects, hooks, tuple(crds)
+            spec.name,
+            spec.namespace,
+            name,
+            version,
+            resolved.digest,
+            objects,
+            hooks,
+            tuple(crds),
+            reads_cluster=looks_up,
         )
 
     def deployed_manifest(self, name: str, namespace: str) -> tuple[Manifest, ...]:
@@ -249,14 +260,18 @@ class SdkHelm:
             raise engine_error(exc, spec, "uninstall") from exc
         return True
 
-    def history(self, name: str, namespace: str) -> list[Revision]:
+    def history(
+        self, name: str, namespace: str, *, describe_deployed: bool = True
+    ) -> list[Revision]:
         """Revisions oldest first; empty when the release is unknown.
 
         The newest revision carries its description ("Rollback to 2", a failure's error); older
-        ones do not: fetching each would read every stored release, manifests and all.
+        ones do not: fetching each reads the stored release, manifest and all. Without
+        `describe_deployed` a newest revision that ended deployed goes undescribed too (a deploy
+        asks for every release's history and needs only why one failed or is pending).
         """
         revisions = self._summaries(name, namespace)
-        if revisions:
+        if revisions and (describe_deployed or revisions[-1].status not in QUIET_STATES):
             revisions[-1] = self._with_description(revisions[-1])
         return revisions
 

@@ -74,14 +74,58 @@ def find_conflicts(
 
     `error` is the server's message when the dry run failed for another reason ("" otherwise).
     """
+    answer = dry_run_as(
+        api, manifest, live, namespace=namespace, field_manager=field_manager, label=label
+    )
+    return list(answer.conflicts), answer.error
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """The server's answer to an apply dry run: the object it would store, and what conflicts."""
+
+    obj: dict[str, Any] | None
+    conflicts: tuple[FieldConflict, ...] = ()
+    error: str = ""
+
+
+def dry_run_as(
+    api: Any,
+    manifest: dict[str, Any],
+    live: dict[str, Any],
+    *,
+    namespace: str | None,
+    field_manager: str,
+    label: str,
+    resolve: bool = False,
+) -> DryRun:
+    """Dry-run the apply as `field_manager`, unforced: the stored object, or the conflicts.
+
+    With `resolve`, a conflicting apply is dry-run once more, forced, so the object the upgrade
+    would store (taking those fields) comes back beside the conflicts: one request per object
+    when nothing conflicts, which is nearly always.
+    """
     query = [("fieldManager", field_manager), ("dryRun", "All")]
     served, status, decoded, reason = apply_request(api, manifest, namespace=namespace, query=query)
     if not served:  # not served yet (a CRD of the same run): nothing can own its fields
-        return [], ""
+        return DryRun(None)
     if status < 400:
-        return [], ""
+        return DryRun(decoded if isinstance(decoded, dict) else None)
     if status != 409:
-        return [], f"HTTP {status} {reason}"
+        return DryRun(None, (), f"HTTP {status} {reason}")
+    found = tuple(_conflicts(decoded, manifest, live, label))
+    if not resolve:
+        return DryRun(None, found)
+    forced = [*query, ("force", "true")]
+    _, status, decoded, reason = apply_request(api, manifest, namespace=namespace, query=forced)
+    if status >= 400:
+        return DryRun(None, found, f"HTTP {status} {reason}")
+    return DryRun(decoded if isinstance(decoded, dict) else None, found)
+
+
+def _conflicts(
+    decoded: Any, manifest: dict[str, Any], live: dict[str, Any], label: str
+) -> list[FieldConflict]:
     causes = ((decoded or {}).get("details") or {}).get("causes") or []
     found = []
     for cause in causes:
@@ -100,7 +144,7 @@ def find_conflicts(
                 desired=lookup(manifest, field),
             )
         )
-    return found, ""
+    return found
 
 
 def _operation(live: dict[str, Any], manager: str, subresource: str) -> str:

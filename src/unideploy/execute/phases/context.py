@@ -16,6 +16,7 @@ from typing import Any
 from unideploy.config.layering import EnvironmentValues
 from unideploy.config.stack import Stack
 from unideploy.engines.helm.contract import HelmEngine
+from unideploy.engines.kube.snapshot import LiveSnapshot
 from unideploy.engines.terraform.contract import TerraformEngine
 from unideploy.engines.terraform.model import TerraformWorkspace
 from unideploy.plan.build import Plan
@@ -106,6 +107,22 @@ class PipelineContext:
     def kube(self) -> Any:
         """A kubernetes ApiClient for the environment's cluster, created on first use."""
         return self._engine("kube", self.make_kube)
+
+    def live(self) -> LiveSnapshot:
+        """Live objects read once per kind and namespace: only for a run that changes nothing."""
+        api = self.kube()
+        snapshot: LiveSnapshot = self._engine("live", lambda: LiveSnapshot(api))
+        return snapshot
+
+    def presence(self) -> LiveSnapshot:
+        """Which objects exist, read once per kind and namespace, for `--incremental`'s skip.
+
+        A release is skipped only when its inputs are those of its last deploy, so this run has
+        not touched its objects: a read from earlier in the run is as good as a fresh one.
+        """
+        api = self.kube()
+        snapshot: LiveSnapshot = self._engine("presence", lambda: LiveSnapshot(api))
+        return snapshot
 
     def workspace(self, module: str) -> TerraformWorkspace:
         """Where a Terraform module's code and this environment's state live."""

@@ -81,7 +81,7 @@ def release_action(
         }
         if ctx.dry_run:
             return _dry_run(ctx, release, spec, rendered, details)
-        history = engine.history(release.name, release.namespace)
+        history = engine.history(release.name, release.namespace, describe_deployed=False)
         head = max(history, key=lambda r: r.revision) if history else None
         if head is not None and head.pending:
             if not ctx.recover_pending:
@@ -136,13 +136,14 @@ def _dry_run(
 ) -> Outcome:
     try:
         api = ctx.kube()
-        KubeReader(api).get("v1", "Namespace", None, release.namespace)
+        ctx.live().get("v1", "Namespace", None, release.namespace)
     except EngineError as exc:
         note = f"{len(rendered.manifests)} objects rendered; cluster not reachable: {exc.message}"
         return Outcome(Status.WARNED, note, details)
     # As the upgrade would render it: templates that `lookup` the cluster see what it holds.
-    rendered = ctx.helm().render(spec, live=True)
-    diff = release_diff(api, release, rendered)
+    if rendered.reads_cluster:
+        rendered = ctx.helm().render(spec, live=True)
+    diff = release_diff(api, release, rendered, ctx.live())
     details["diff"] = diff.to_dict()
     if diff.error:
         return Outcome(Status.WARNED, f"diff incomplete: {diff.error}", details)
@@ -202,11 +203,11 @@ def _incremental_skip(
         return None
     if last.get("revision") != previous.revision:
         return None
-    reader = KubeReader(ctx.kube())
+    present = ctx.presence()
     for manifest in rendered.manifests:
         meta = manifest.get("metadata", {})
         namespace = meta.get("namespace") or release.namespace
-        live = reader.get(manifest["apiVersion"], manifest["kind"], namespace, meta["name"])
+        live = present.get(manifest["apiVersion"], manifest["kind"], namespace, meta["name"])
         if live is None:
             return None
     details["revision"] = previous.revision

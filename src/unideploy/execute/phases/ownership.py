@@ -19,6 +19,7 @@ from unideploy.engines.helm.contract import KeptFields, Manifest
 from unideploy.engines.kube.client import CLUSTER_SCOPED, KubeReader
 from unideploy.engines.kube.conflicts import FieldConflict, find_conflicts
 from unideploy.engines.kube.objects import list_objects
+from unideploy.engines.kube.snapshot import LiveSnapshot
 
 SECRET_FIELDS = ("data.", "stringData.")
 AUTOSCALER_LISTS = (
@@ -63,22 +64,37 @@ class OwnershipCheck:
         }
 
 
-def live_autoscaled(api: Any, namespaces: Iterable[str]) -> set[Target]:
+def live_autoscaled(
+    api: Any, namespaces: Iterable[str], snapshot: LiveSnapshot | None = None
+) -> set[Target]:
     """Workloads the live HPAs and ScaledObjects of `namespaces` scale."""
     found: set[Target] = set()
     for namespace in sorted(set(namespaces)):
         for api_version, kind in AUTOSCALER_LISTS:
-            found |= autoscaler_targets(list_objects(api, api_version, kind, namespace), namespace)
+            if snapshot is not None:
+                items = snapshot.list(api_version, kind, namespace)
+            else:
+                items = list_objects(api, api_version, kind, namespace)
+            found |= autoscaler_targets(items, namespace)
     return found
 
 
-def pin_release(api: Any, release: Release, manifests: Iterable[Manifest]) -> tuple[Pinned, ...]:
-    """Every object with its left fields pinned to the live values (read once, here)."""
+def pin_release(
+    api: Any,
+    release: Release,
+    manifests: Iterable[Manifest],
+    snapshot: LiveSnapshot | None = None,
+) -> tuple[Pinned, ...]:
+    """Every object with its left fields pinned to the live values (read once, here).
+
+    A run that changes nothing passes the run's `snapshot`, which reads each kind once per
+    namespace for all releases.
+    """
     objects = list(manifests)
     autoscaled = autoscaler_targets(objects, release.namespace) | live_autoscaled(
-        api, [release.namespace]
+        api, [release.namespace], snapshot
     )
-    reader = KubeReader(api)
+    reader: KubeReader | LiveSnapshot = snapshot or KubeReader(api)
     pinned = []
     for manifest in objects:
         kind = str(manifest.get("kind"))
@@ -114,12 +130,17 @@ def check_release(
             field_manager=field_manager,
             label=item.key,
         )
-        if item.manifest.get("kind") == "Secret":
-            found = [_hidden(c) if c.field.startswith(SECRET_FIELDS) else c for c in found]
-        conflicts.extend(found)
+        conflicts.extend(shown(item.manifest, found))
         if error:
             errors.append(f"{item.key}: {error}")
     return OwnershipCheck(pinned, tuple(conflicts), tuple(errors))
+
+
+def shown(manifest: Manifest, found: Iterable[FieldConflict]) -> list[FieldConflict]:
+    """The conflicts as they may be shown: a Secret's values redacted, with a digest."""
+    if manifest.get("kind") != "Secret":
+        return list(found)
+    return [_hidden(c) if c.field.startswith(SECRET_FIELDS) else c for c in found]
 
 
 def _hidden(conflict: FieldConflict) -> FieldConflict:

@@ -182,6 +182,10 @@ def _rbac(
     wanted = required_needs(ctx)
     step.check_cancelled()
     api = ctx.kube()
+    if kube_access.can_i(api, "*", "*", "*").allowed:
+        # Credentials that may do anything (cluster-admin, a sandbox's own): one review, not one
+        # per permission.
+        return Outcome(Status.SUCCEEDED, f"{len(wanted)} permissions allowed (every verb granted)")
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(lambda n: kube_access.can_i(api, *n.key), wanted))
     denied = [need for need, answer in zip(wanted, answers, strict=True) if not answer.allowed]

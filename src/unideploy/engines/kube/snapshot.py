@@ -1,0 +1,63 @@
+"""Live objects read once per kind and namespace, for a run that changes nothing (diff, dry run).
+
+A diff reads the live copy of every object every release renders. Releases share namespaces and
+kinds, so one LIST per (apiVersion, kind, namespace) answers all of them, where a GET per object
+would cost one round trip each. Secrets are still read one by one: a namespace's Secret list
+carries every Helm release record stored there. A snapshot lives for one run and is never
+refreshed: it is only for runs that write nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from unideploy.engines.kube.client import KubeReader
+from unideploy.engines.kube.objects import list_objects
+
+#: Kinds read one object at a time: their lists are large (Helm's release records live there).
+READ_ONE_BY_ONE = frozenset({"Secret"})
+
+_Key = tuple[str, str, str | None]
+
+
+class LiveSnapshot:
+    """GET and LIST answered from one LIST per (apiVersion, kind, namespace); thread-safe."""
+
+    def __init__(self, api: Any) -> None:
+        self.api = api
+        self._reader = KubeReader(api)
+        self._lists: dict[_Key, dict[str, dict[str, Any]]] = {}
+        self._locks: dict[_Key, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(
+        self, api_version: str, kind: str, namespace: str | None, name: str
+    ) -> dict[str, Any] | None:
+        """The live object, or None when absent (or its kind is not served)."""
+        if kind in READ_ONE_BY_ONE:
+            return self._reader.get(api_version, kind, namespace, name)
+        return self._by_name(api_version, kind, namespace).get(name)
+
+    def list(self, api_version: str, kind: str, namespace: str | None) -> list[dict[str, Any]]:
+        """Every live object of `kind` in `namespace` (the cluster for cluster-scoped kinds)."""
+        return list(self._by_name(api_version, kind, namespace).values())
+
+    def _by_name(
+        self, api_version: str, kind: str, namespace: str | None
+    ) -> dict[str, dict[str, Any]]:
+        key = (api_version, kind, namespace)
+        with self._guard:
+            found = self._lists.get(key)
+            if found is not None:
+                return found
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:  # one LIST per key, however many threads ask at once
+            with self._guard:
+                found = self._lists.get(key)
+            if found is None:
+                items = list_objects(self.api, api_version, kind, namespace)
+                found = {str(item.get("metadata", {}).get("name")): item for item in items}
+                with self._guard:
+                    self._lists[key] = found
+            return found
