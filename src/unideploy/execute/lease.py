@@ -2,12 +2,12 @@
 
 Taken with optimistic concurrency (resourceVersion), renewed by a background thread while the run
 lasts, released by clearing the holder. A Lease not renewed within leaseDurationSeconds (by this
-machine's clock: keep clocks in sync) is stale and may be taken over. Uses the `kubernetes` client.
+machine's clock: keep clocks in sync) is stale and may be taken over. Requests go through the one
+raw REST call (engines/kube/rest.py): the client's generated API classes cost a second to import.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -16,10 +16,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import urllib3
 from kubernetes import client, config
-from kubernetes.client.exceptions import ApiException
 
+from unideploy.engines.kube.rest import call
 from unideploy.errors import EngineError
 from unideploy.execute.lockbase import LOCK_NAMESPACE, EnvironmentLock, LockHolder, locked_error
 from unideploy.execute.result import utcnow
@@ -47,43 +46,37 @@ def api_client(kubeconfig: Path | str, context: str | None = None) -> client.Api
 
 def ensure_namespace(api: client.ApiClient, namespace: str) -> None:
     """Create `namespace` if it does not exist yet."""
-    core: Any = client.CoreV1Api(api)  # Any: we send plain dicts and read raw JSON
-    try:
-        kcall(core.read_namespace, namespace)
+    status, _, reason = _request(api, "GET", f"/api/v1/namespaces/{namespace}")
+    if status < 400:
         return
-    except ApiException as exc:
-        if exc.status != 404:
-            raise _api_error(exc, f"read namespace {namespace}") from exc
+    if status != 404:
+        raise _api_error(status, reason, f"read namespace {namespace}")
     body = {
         "apiVersion": "v1",
         "kind": "Namespace",
         "metadata": {"name": namespace, "labels": MANAGED},
     }
+    status, _, reason = _request(api, "POST", "/api/v1/namespaces", body)
+    if status >= 400 and status != 409:
+        raise _api_error(status, reason, f"create namespace {namespace}")
+
+
+def _request(
+    api: client.ApiClient, method: str, path: str, body: dict[str, Any] | None = None
+) -> tuple[int, Any, str]:
+    """(status, JSON, reason); an unreachable apiserver is status 0, judged like any failure."""
     try:
-        kcall(core.create_namespace, body)
-    except ApiException as exc:
-        if exc.status != 409:
-            raise _api_error(exc, f"create namespace {namespace}") from exc
+        return call(api, method, path, body=body, timeout=REQUEST_TIMEOUT)
+    except EngineError as exc:
+        return 0, None, f"cannot reach the apiserver: {exc.message.rsplit(': ', 1)[-1]}"
 
 
-def kcall(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call a kubernetes client method for raw JSON, with timeouts.
-
-    An unreachable apiserver becomes ApiException(status=0), handled like any other API failure.
-    """
-    try:
-        return method(*args, _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs)
-    except urllib3.exceptions.HTTPError as exc:
-        detail = str(getattr(exc, "reason", None) or exc).rsplit(": ", 1)[-1].strip("\"')")
-        raise ApiException(status=0, reason=f"cannot reach the apiserver: {detail}") from exc
-
-
-def _api_error(exc: ApiException, doing: str) -> EngineError:
-    retryable = exc.status in (0, 429, 500, 502, 503, 504)
-    hint = "check RBAC for leases in the lock namespace" if exc.status == 403 else None
-    if exc.status == 0:
+def _api_error(status: int, reason: str, doing: str) -> EngineError:
+    retryable = status in (0, 429, 500, 502, 503, 504)
+    hint = "check RBAC for leases in the lock namespace" if status == 403 else None
+    if status == 0:
         hint = "is the cluster up? `unideploy sandbox status` for the local one"
-    what = exc.reason if exc.status == 0 else f"{exc.status} {exc.reason}"
+    what = reason if status == 0 else f"{status} {reason}"
     return EngineError(f"cannot {doing}: {what}", hint=hint, retryable=retryable)
 
 
@@ -139,19 +132,17 @@ class LeaseLock(EnvironmentLock):
         self.on_lost = on_lost
         self.lost = threading.Event()
         self._api = api
-        self._leases: Any = client.CoordinationV1Api(api)  # Any: plain dicts in, raw JSON out
+        self._path = f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
 
     def read(self) -> dict[str, Any] | None:
         """Return the Lease as JSON, or None if it does not exist."""
-        try:
-            resp = kcall(self._leases.read_namespaced_lease, self.name, self.namespace)
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise _api_error(exc, f"read lease {self.namespace}/{self.name}") from exc
-        data: dict[str, Any] = json.loads(resp.data)
+        status, data, reason = _request(self._api, "GET", f"{self._path}/{self.name}")
+        if status == 404:
+            return None
+        if status >= 400 or status == 0 or not isinstance(data, dict):
+            raise _api_error(status, reason, f"read lease {self.namespace}/{self.name}")
         return data
 
     def holder(self) -> LockHolder | None:
@@ -237,25 +228,22 @@ class LeaseLock(EnvironmentLock):
             "metadata": meta,
             "spec": spec,
         }
-        try:
-            if lease is None:
-                self._create(body)
-            else:
-                kcall(self._leases.replace_namespaced_lease, self.name, self.namespace, body)
-        except ApiException as exc:
-            if exc.status == 409:
-                return False
-            raise _api_error(exc, f"write lease {self.namespace}/{self.name}") from exc
+        if lease is None:
+            status, reason = self._create(body)
+        else:
+            status, _, reason = _request(self._api, "PUT", f"{self._path}/{self.name}", body)
+        if status == 409:
+            return False
+        if status >= 400 or status == 0:
+            raise _api_error(status, reason, f"write lease {self.namespace}/{self.name}")
         return True
 
-    def _create(self, body: dict[str, Any]) -> None:
-        try:
-            kcall(self._leases.create_namespaced_lease, self.namespace, body)
-        except ApiException as exc:
-            if exc.status != 404:  # 404 on create: the namespace does not exist yet
-                raise
+    def _create(self, body: dict[str, Any]) -> tuple[int, str]:
+        status, _, reason = _request(self._api, "POST", self._path, body)
+        if status == 404:  # on create: the namespace does not exist yet
             ensure_namespace(self._api, self.namespace)
-            kcall(self._leases.create_namespaced_lease, self.namespace, body)
+            status, _, reason = _request(self._api, "POST", self._path, body)
+        return status, reason
 
     def _start_renewing(self) -> None:
         self._stop.clear()

@@ -27,7 +27,7 @@ def call(
     query: list[tuple[str, str]] | None = None,
     body: Any = None,
     content_type: str | None = "application/json",
-    timeout: float = DEFAULT_TIMEOUT_S,
+    timeout: float | tuple[float, float] = DEFAULT_TIMEOUT_S,
 ) -> tuple[int, Any, str]:
     """(HTTP status, decoded JSON body or None, the server's message or the HTTP reason)."""
     headers = {"Accept": "application/json"}
