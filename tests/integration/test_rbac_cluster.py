@@ -126,6 +126,9 @@ def test_each_kind_of_rule_taken_out_refuses_the_deploy_in_preflight_naming_it(
         if resource == "leases":  # the lock is taken before the runner: refused before it
             assert f"missing permission: phase lock: {full_target}" in done.stderr
             assert f"--service-account {account}" in done.stderr
+            back = unideploy(stack, "rollback", "-e", "development", "-o", "json")
+            assert back.returncode != 0, back.stdout[-2000:]
+            assert f"missing permission: phase lock: {full_target}" in back.stderr
         else:
             preflight = steps(done.stdout)["preflight/rbac"]
             assert preflight["status"] == "failed", preflight

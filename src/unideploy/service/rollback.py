@@ -13,6 +13,7 @@ from unideploy.config.stack import Stack
 from unideploy.errors import GateError
 from unideploy.execute.events import Listener
 from unideploy.execute.lock import environment_lock
+from unideploy.execute.phases.preflight import check_lock_access
 from unideploy.execute.phases.rollback import rollback_phases
 from unideploy.execute.result import RunResult, new_run_id
 from unideploy.execute.runner import Runner, RunOptions
@@ -62,6 +63,7 @@ def rollback(
     ctx = pipeline_context(stack, DeployRequest(request.environment))
     run_id = new_run_id()
     kube = ctx.kube()
+    check_lock_access(kube, request.environment)  # a missing grant named before anything moves
     lock = environment_lock(
         request.environment,
         run_id=run_id,
