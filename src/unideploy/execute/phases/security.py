@@ -22,7 +22,6 @@ from unideploy.security.manifests.policy import Policy, evaluate, policy_for
 
 STATIC_PHASE = "security:static"
 LIVE_PHASE = "security"
-MAX_LISTED = 20
 
 
 def environment_policy(ctx: PipelineContext) -> Policy:
@@ -80,8 +79,9 @@ def live_audit_phase(ctx: PipelineContext, skip_reason: str | None = None) -> Ph
 def _verdict_outcome(verdict: Any, findings: list[dict[str, Any]]) -> Outcome:
     details = {
         "passed": verdict.passed,
-        "blocking": [f.to_json() for f in verdict.blocking][:MAX_LISTED],
-        "findings": findings[: MAX_LISTED * 10],
+        # Every finding: the reports (JSON, JUnit, Markdown, HTML) are written from these.
+        "blocking": [f.to_json() for f in verdict.blocking],
+        "findings": findings,
         "reported": verdict.reported,
         "policy": verdict.policy.to_json(),
     }
