@@ -16,10 +16,7 @@ from typing import Any
 
 from unideploy.config.stack import Stack
 from unideploy.config.yamlsafe import Positions, load_yaml_file
-from unideploy.engines.sops.builtin import recipients_of
 from unideploy.engines.sops.contract import METADATA_KEY, is_encrypted
-from unideploy.engines.sops.select import decryptor
-from unideploy.engines.sops.tree import Rules, walk
 from unideploy.redact.values import secret
 
 _cache: dict[tuple[str, int, int], Any] = {}
@@ -36,6 +33,10 @@ def read_values_file(path: Path, shown: str | None = None) -> tuple[Any, Positio
     with _lock:
         cached = _cache.get(key)
     if cached is None:
+        # age and AES-GCM (cryptography) are imported only when an encrypted file is read
+        from unideploy.engines.sops.select import decryptor
+        from unideploy.engines.sops.tree import Rules, walk
+
         clear = decryptor().decrypt(path, data, shown or str(path))
         rules = Rules.from_metadata(data[METADATA_KEY])
         cached = walk(clear, rules, lambda value, _path, enc: secret(value) if enc else value)
@@ -58,6 +59,8 @@ def age_recipients(paths: Sequence[Path]) -> list[str]:
             continue
         data, _ = load_yaml_file(path, str(path))
         if is_encrypted(data):
+            from unideploy.engines.sops.builtin import recipients_of
+
             found += [r for r in recipients_of(data) if r not in found]
     return found
 

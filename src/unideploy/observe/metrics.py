@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from unideploy.execute.events import Event, RunFinished, RunStarted
 from unideploy.execute.result import RunResult, Status, utcnow
@@ -21,9 +22,9 @@ from unideploy.observe.delivery import (
     read_gateway,
     read_textfile,
 )
-from unideploy.security.certs.expiry import CertResult
-from unideploy.security.certs.metrics import HELP as CERT_HELP
-from unideploy.security.certs.metrics import samples as cert_samples
+
+if TYPE_CHECKING:
+    from unideploy.security.certs.expiry import CertResult
 
 LOG = logging.getLogger("unideploy.observe.metrics")
 JOB = "unideploy"
@@ -156,6 +157,10 @@ def add_certificates(
     """Add the x509_cert_* samples of certificate results, labelled with the environment."""
     if not results:
         return
+    # x509 parsing (cryptography) is loaded only when certificates were checked
+    from unideploy.security.certs.metrics import HELP as CERT_HELP
+    from unideploy.security.certs.metrics import samples as cert_samples
+
     table.define(CERT_HELP)
     for sample in cert_samples(results, now):
         table.add(sample.name, {"environment": environment, **sample.labels}, sample.value)
