@@ -37,7 +37,8 @@ pytest: bootstrap
 test: lint typecheck imports pytest
 
 schema: bootstrap
-	$(BIN)/unideploy schema > schema/stack.schema.json
+	$(BIN)/unideploy schema --from-model > schema/stack.schema.json
+	cp schema/stack.schema.json src/unideploy/data/stack.schema.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache src/*.egg-info

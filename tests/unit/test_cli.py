@@ -54,6 +54,8 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
 def test_committed_schema_is_current() -> None:
     committed = json.loads((REPO / "schema/stack.schema.json").read_text())
     assert committed == stack_json_schema(), "run `make schema` and commit the result"
+    shipped = json.loads((REPO / "src/unideploy/data/stack.schema.json").read_text())
+    assert shipped == stack_json_schema(), "run `make schema` and commit the result"
 
 
 def test_schema_command_prints_the_schema(capsys: pytest.CaptureFixture[str]) -> None:

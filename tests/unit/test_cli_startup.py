@@ -1,4 +1,4 @@
-"""Start-up: `unideploy --help` and `--version` answer without the config model or the engines."""
+"""Start-up: `--help`, `--version` and `schema` answer without the config model or the engines."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stder
 """
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["--version"]])
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["schema"]])
 def test_help_and_version_import_nothing_heavy(argv: list[str]) -> None:
     done = run([sys.executable, "-c", PROBE, *argv], timeout=60)
     report = json.loads(done.stderr.strip().splitlines()[-1])
@@ -30,6 +30,8 @@ def test_help_and_version_import_nothing_heavy(argv: list[str]) -> None:
     loaded = [m for m in report["modules"] if m.startswith(HEAVY)]
     assert loaded == [], f"{' '.join(argv)} loaded {loaded[:10]}"
     assert "unideploy" in done.stdout
+    if argv == ["schema"]:
+        assert json.loads(done.stdout)["$id"].endswith("stack.schema.json")
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
