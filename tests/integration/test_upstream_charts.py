@@ -14,8 +14,11 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import helm_python as hp
 import pytest
+import yaml
 from tests.integration.deploy_support import unideploy
 from tests.integration.sandbox_cluster import Cluster
 from tests.integration.upstream_support import (
@@ -108,3 +111,89 @@ def test_a_separator_line_with_a_comment_splits_as_helm_splits_it(
     binding = next(o for o in live if o["kind"] == "ClusterRoleBinding")
     assert binding["roleRef"]["name"] == "umbrella-reader"
     assert [key for obj in live for key in keys(obj) if key.startswith("---")] == []
+
+
+def test_rendered_manifests_list_crds_first_and_apply_in_that_order(
+    sandbox: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    # Another release name than the module's: the chart's cluster-scoped names differ.
+    stack = write_stack(tmp_path / "stack", sandbox, namespace, rendered="umbrella")
+    out = tmp_path / "out"
+    done = unideploy(stack, "gitops", "render", "-e", "development", "--flavor", "manifests",
+                     "--out", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    # The files in the order a listing (and `kubectl apply -R`) walks them.
+    files = sorted((out / "manifests").rglob("*.yaml"), key=lambda p: p.relative_to(out).parts)
+    documents = [(p, d) for p in files for d in yaml.safe_load_all(p.read_text()) if d is not None]
+    kinds = [obj["kind"] for _, obj in documents]
+    first = kinds.count("CustomResourceDefinition")
+    assert kinds[:first] == ["CustomResourceDefinition"] * first
+    assert sorted(obj["metadata"]["name"] for _, obj in documents[:first]) == UMBRELLA_CRDS
+    # Every other object is one of Helm's own release manifest for the same chart and values.
+    helm = helm_dry_run(stack / "charts" / "umbrella", "rendered", namespace, {})
+    assert sorted(identity(o) for _, o in documents[first:]) == sorted(map(identity, helm))
+
+    # An empty cluster (the module's deploy may have left the CRDs): apply file by file.
+    sandbox.kubectl("delete", "crd", *UMBRELLA_CRDS, "--ignore-not-found", "--wait=true")
+    for index, (path, _) in enumerate(documents):
+        sandbox.kubectl("apply", "--server-side", "-n", namespace, "-f", str(path))
+        if index == first - 1:  # as Helm does: the CRDs are ready before anything uses them
+            established = [f"crd/{name}" for name in UMBRELLA_CRDS]
+            sandbox.kubectl("wait", "--for=condition=Established", *established, "--timeout=60s")
+    widget = sandbox.get_json("widgets.example.com", "rendered-widget", namespace=namespace)
+    assert widget["spec"] == {"size": 3}
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        old = merged.get(key)
+        both = isinstance(old, dict) and isinstance(value, dict)
+        merged[key] = deep_merge(old, value) if both else value
+    return merged
+
+
+def test_set_flags_reach_the_release_as_helms_parser_reads_them(
+    sandbox: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    stack = write_stack(tmp_path / "stack", sandbox, namespace, app="set-values")
+    motd = tmp_path / "motd.txt"
+    motd.write_text("line one\nline two\n")
+    flags = {  # in the order Helm applies them
+        "--set-json": ['app.settings.limits={"cpu":"1","ports":[80,443]}'],
+        "--set": [
+            r"app.podAnnotations.prometheus\.io/scrape=true",
+            "app.settings.hosts[0].name=a,app.settings.hosts[1].name=b,app.settings.replicas=010",
+        ],
+        "--set-string": ["app.settings.tag=010", r"app.settings.list=a\,b"],
+        "--set-file": [f"app.settings.motd={motd}"],
+    }
+    argv = [part for flag, exprs in flags.items() for expr in exprs for part in (flag, expr)]
+    done = unideploy(stack, "deploy", "-e", "development", *argv)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    parse = {
+        "--set-json": hp.parse_set_json,
+        "--set": hp.parse_set_string,
+        "--set-string": hp.parse_set_string_values,
+        "--set-file": hp.parse_set_file,
+    }
+    values: dict[str, Any] = {}
+    for flag, exprs in flags.items():
+        for expr in exprs:
+            values = deep_merge(values, parse[flag](expr))
+    chart = stack / "charts" / "set-values"
+    helm = {identity(o): o for o in helm_dry_run(chart, "app", namespace, values["app"])}
+
+    pod = sandbox.get_json("deployment", "app", namespace=namespace)["spec"]["template"]
+    annotations = pod["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    wanted = helm[("Deployment", "app")]["spec"]["template"]["metadata"]["annotations"]
+    assert annotations == wanted
+    live = sandbox.get_json("configmap", "app-values", namespace=namespace)["data"]
+    assert live == helm[("ConfigMap", "app-values")]["data"]
+    # Helm's parser typed them: a JSON list, a string kept as written, a list built by index.
+    settings = json.loads(live["settings"])
+    assert (settings["limits"]["ports"], settings["tag"]) == ([80, 443], "010")
+    assert settings["hosts"] == [{"name": "a"}, {"name": "b"}]
