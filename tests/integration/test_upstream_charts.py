@@ -146,11 +146,14 @@ def test_rendered_manifests_list_crds_first_and_apply_in_that_order(
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` on `base`, as Helm merges one parsed flag into the values of the ones before."""
     merged = dict(base)
     for key, value in over.items():
         old = merged.get(key)
-        both = isinstance(old, dict) and isinstance(value, dict)
-        merged[key] = deep_merge(old, value) if both else value
+        if isinstance(old, dict) and isinstance(value, dict):
+            merged[key] = deep_merge(old, value)
+        else:
+            merged[key] = value
     return merged
 
 
