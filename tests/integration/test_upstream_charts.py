@@ -116,8 +116,12 @@ def test_a_separator_line_with_a_comment_splits_as_helm_splits_it(
 def test_rendered_manifests_list_crds_first_and_apply_in_that_order(
     sandbox: Cluster, namespace: str, tmp_path: Path
 ) -> None:
-    # Another release name than the module's: the chart's cluster-scoped names differ.
+    # Another release name and API group than the module's deploy: no cluster-wide name (role,
+    # binding, CRD) is shared with it, so its CRDs are surely absent before the apply below.
     stack = write_stack(tmp_path / "stack", sandbox, namespace, rendered="umbrella")
+    for source in (stack / "charts" / "umbrella").rglob("*.yaml"):
+        source.write_text(source.read_text().replace("example.com", "rendered.example.com"))
+    crds = [name.replace("example.com", "rendered.example.com") for name in UMBRELLA_CRDS]
     out = tmp_path / "out"
     done = unideploy(stack, "gitops", "render", "-e", "development", "--flavor", "manifests",
                      "--out", str(out))  # fmt: skip
@@ -129,19 +133,21 @@ def test_rendered_manifests_list_crds_first_and_apply_in_that_order(
     kinds = [obj["kind"] for _, obj in documents]
     first = kinds.count("CustomResourceDefinition")
     assert kinds[:first] == ["CustomResourceDefinition"] * first
-    assert sorted(obj["metadata"]["name"] for _, obj in documents[:first]) == UMBRELLA_CRDS
+    assert sorted(obj["metadata"]["name"] for _, obj in documents[:first]) == crds
     # Every other object is one of Helm's own release manifest for the same chart and values.
     helm = helm_dry_run(stack / "charts" / "umbrella", "rendered", namespace, {})
     assert sorted(identity(o) for _, o in documents[first:]) == sorted(map(identity, helm))
 
-    # An empty cluster (the module's deploy may have left the CRDs): apply file by file.
-    sandbox.kubectl("delete", "crd", *UMBRELLA_CRDS, "--ignore-not-found", "--wait=true")
+    # An empty namespace, none of the CRDs: apply file by file.
+    for crd in crds:
+        assert sandbox.kubectl("get", "crd", crd, check=False).returncode != 0, crd
     for index, (path, _) in enumerate(documents):
         sandbox.kubectl("apply", "--server-side", "-n", namespace, "-f", str(path))
         if index == first - 1:  # as Helm does: the CRDs are ready before anything uses them
-            established = [f"crd/{name}" for name in UMBRELLA_CRDS]
+            established = [f"crd/{name}" for name in crds]
             sandbox.kubectl("wait", "--for=condition=Established", *established, "--timeout=60s")
-    widget = sandbox.get_json("widgets.example.com", "rendered-widget", namespace=namespace)
+    widgets = "widgets.rendered.example.com"
+    widget = sandbox.get_json(widgets, "rendered-widget", namespace=namespace)
     assert widget["spec"] == {"size": 3}
 
 
