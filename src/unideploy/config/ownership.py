@@ -88,11 +88,12 @@ def keep_live(
     Applying the live value changes nothing and only shares the field with its owner, so the
     apply meets no conflict. A field the live object lacks (or no live object) keeps the chart's.
     """
-    result = copy.deepcopy(dict(manifest))
+    wanted = list(paths)
     kept: dict[str, Any] = {}
-    if live is None:
-        return result, kept
-    for path in paths:
+    if live is None or not wanted:  # nothing to pin (nearly always): the manifest as it is
+        return dict(manifest), kept
+    result = copy.deepcopy(dict(manifest))
+    for path in wanted:
         value = value_at(live, path)
         if not present(value) or not present(value_at(result, path[:-1])):
             continue

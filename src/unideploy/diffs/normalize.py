@@ -6,7 +6,6 @@ timestamps and bookkeeping annotations never show as changes, and Secret values 
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Mapping
 from typing import Any
@@ -35,15 +34,21 @@ def redact_value(value: Any) -> str:
 
 
 def normalize(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of `obj` fit for comparison and printing."""
-    result: dict[str, Any] = copy.deepcopy(dict(obj))
+    """A view of `obj` fit for comparison and printing, to be read, never changed.
+
+    Only the levels this function changes are copied (the object, its metadata and annotations,
+    a Secret's data); everything below is shared with `obj`.
+    """
+    result: dict[str, Any] = dict(obj)
     result.pop("status", None)
     metadata = result.get("metadata")
-    if isinstance(metadata, dict):
+    if isinstance(metadata, Mapping):
+        metadata = result["metadata"] = dict(metadata)
         for key in SERVER_METADATA:
             metadata.pop(key, None)
         annotations = metadata.get("annotations")
-        if isinstance(annotations, dict):
+        if isinstance(annotations, Mapping):
+            annotations = metadata["annotations"] = dict(annotations)
             for key in SERVER_ANNOTATIONS:
                 annotations.pop(key, None)
             if not annotations:
