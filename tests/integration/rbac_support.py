@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
@@ -77,3 +78,56 @@ def target_text(verb: str, resource: str, group: str, namespace: str | None) -> 
     """How the preflight names a permission: `patch deployments.apps in ns`."""
     what = f"{resource}.{group}" if group else resource
     return f"{verb} {what}" + (f" in {namespace}" if namespace else " (cluster-wide)")
+
+
+def as_service_account(
+    sandbox: Cluster, stack: Path, account: str, tmp_path: Path
+) -> list[dict[str, Any]]:
+    """Apply the generated objects (no wildcard) as admin; point the stack at the account."""
+    objects = generate(stack, account)
+    for obj in objects:
+        for rule in obj.get("rules", []):
+            for field in ("apiGroups", "resources", "verbs", "resourceNames"):
+                assert "*" not in rule.get(field, []), (obj["metadata"], rule)
+    apply(sandbox, objects)
+    out = tmp_path / "deployer.kubeconfig"
+    done = unideploy(
+        stack,
+        "rbac",
+        "-e",
+        "development",
+        "--service-account",
+        account,
+        "--kubeconfig-out",
+        str(out),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "token" not in done.stdout + done.stderr
+    assert out.stat().st_mode & 0o077 == 0
+    use_kubeconfig(stack, sandbox.kubeconfig, out)
+    wait_can_i(sandbox, account, "get", "leases", "unideploy-system", "yes")
+    return objects
+
+
+def runs_everything(stack: Path, change: tuple[str, ...]) -> None:
+    """Deploy, diff (nothing), deploy with `change`, roll back to the first run, drift (none)."""
+    first = unideploy(stack, "deploy", "-e", "development", "--skip-tests", "-o", "json")
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr
+    diff = unideploy(stack, "diff", "-e", "development", "--detailed-exitcode")
+    assert diff.returncode == 0, diff.stdout + diff.stderr
+    second = unideploy(stack, "deploy", "-e", "development", "--skip-tests", *change, "-o", "json")
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr
+    back = unideploy(
+        stack,
+        "rollback",
+        "-e",
+        "development",
+        "--to",
+        json.loads(first.stdout)["run_id"],
+        "-o",
+        "json",
+    )
+    assert back.returncode == 0, back.stdout[-3000:] + back.stderr
+    drift = unideploy(stack, "drift", "-e", "development")
+    assert drift.returncode == 0, drift.stdout + drift.stderr
+    assert "no drift" in drift.stdout

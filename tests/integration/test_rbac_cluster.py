@@ -4,19 +4,17 @@ refuse the deploy naming that rule, with nothing applied."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 from tests.integration.deploy_support import reference_stack, steps, unideploy
 from tests.integration.rbac_support import (
     apply,
-    generate,
+    as_service_account,
     rbac_stack,
+    runs_everything,
     target_text,
-    use_kubeconfig,
     wait_can_i,
     without_rule,
 )
@@ -25,65 +23,13 @@ from tests.integration.sandbox_cluster import Cluster
 pytestmark = pytest.mark.cluster
 
 
-def _as_service_account(
-    sandbox: Cluster, stack: Path, account: str, tmp_path: Path
-) -> list[dict[str, Any]]:
-    """Apply the generated objects as admin, then point the stack at the account's kubeconfig."""
-    objects = generate(stack, account)
-    for obj in objects:
-        for rule in obj.get("rules", []):
-            for field in ("apiGroups", "resources", "verbs", "resourceNames"):
-                assert "*" not in rule.get(field, []), (obj["metadata"], rule)
-    apply(sandbox, objects)
-    out = tmp_path / "deployer.kubeconfig"
-    done = unideploy(
-        stack,
-        "rbac",
-        "-e",
-        "development",
-        "--service-account",
-        account,
-        "--kubeconfig-out",
-        str(out),
-    )
-    assert done.returncode == 0, done.stderr
-    assert "token" not in done.stdout + done.stderr
-    assert out.stat().st_mode & 0o077 == 0
-    use_kubeconfig(stack, sandbox.kubeconfig, out)
-    wait_can_i(sandbox, account, "get", "leases", "unideploy-system", "yes")
-    return objects
-
-
-def _runs_everything(stack: Path, change: tuple[str, ...]) -> None:
-    first = unideploy(stack, "deploy", "-e", "development", "--skip-tests", "-o", "json")
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr
-    diff = unideploy(stack, "diff", "-e", "development", "--detailed-exitcode")
-    assert diff.returncode == 0, diff.stdout + diff.stderr
-    second = unideploy(stack, "deploy", "-e", "development", "--skip-tests", *change, "-o", "json")
-    assert second.returncode == 0, second.stdout[-3000:] + second.stderr
-    back = unideploy(
-        stack,
-        "rollback",
-        "-e",
-        "development",
-        "--to",
-        json.loads(first.stdout)["run_id"],
-        "-o",
-        "json",
-    )
-    assert back.returncode == 0, back.stdout[-3000:] + back.stderr
-    drift = unideploy(stack, "drift", "-e", "development")
-    assert drift.returncode == 0, drift.stdout + drift.stderr
-    assert "no drift" in drift.stdout
-
-
 def test_reference_stack_runs_as_the_generated_service_account_alone(
     sandbox: Cluster, tmp_path: Path
 ) -> None:
     stack = reference_stack(tmp_path / "ref", sandbox.kubeconfig)
     account = f"unideploy-system/ref-{uuid.uuid4().hex[:6]}"
-    _as_service_account(sandbox, stack, account, tmp_path)
-    _runs_everything(stack, ("--set", "homepage.settings.title=Changed"))
+    as_service_account(sandbox, stack, account, tmp_path)
+    runs_everything(stack, ("--set", "homepage.settings.title=Changed"))
 
 
 # (Role or ClusterRole, its namespace ("NS" = the test's), resource, group): one of each kind.
@@ -101,8 +47,8 @@ def test_each_kind_of_rule_taken_out_refuses_the_deploy_in_preflight_naming_it(
 ) -> None:
     stack = rbac_stack(tmp_path / "rbac", sandbox.kubeconfig, namespace)
     account = f"{namespace}/deployer"
-    objects = _as_service_account(sandbox, stack, account, tmp_path)
-    _runs_everything(stack, ("--set", "app.settings.greeting=changed"))
+    objects = as_service_account(sandbox, stack, account, tmp_path)
+    runs_everything(stack, ("--set", "app.settings.greeting=changed"))
     revisions = _helm_secrets(sandbox, namespace)
     for kind, where, resource, group in SAMPLES:
         rule_ns = namespace if where == "NS" else where

@@ -66,6 +66,8 @@ def _render(status: SandboxStatus, output: str, extra: dict[str, object] | None 
     if status.isolated is not None:
         network = "own namespace, loopback only" if status.isolated else "[red]NOT isolated[/red]"
         console.print(f"network: {network}; LoadBalancer addresses from 127.240.0.0/16")
+    if status.audit_log:
+        console.print(f"audit log: {status.audit_log}")
     console.print(f"kubeconfig: {status.kubeconfig}  (context {CONTEXT})")
 
 
@@ -121,6 +123,12 @@ def sandbox_group() -> None:
     help="Taint every fake node but the first (repeatable).",
 )
 @click.option(
+    "--audit-log",
+    is_flag=True,
+    help="kube-apiserver writes an audit log (JSON lines, level Metadata: who did what, no "
+    "bodies) to STATE_DIR/audit.log, rotated at 100 MB. Applies when the sandbox starts.",
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(5, 600),
     default=90.0,
@@ -134,6 +142,7 @@ def up(
     webhooks: str,
     node_labels: tuple[str, ...],
     node_taints: tuple[str, ...],
+    audit_log: bool,
     timeout: float,
     output: str,
 ) -> None:
@@ -151,8 +160,17 @@ def up(
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
     started = time.monotonic()
-    box = Sandbox(state_dir, nodes=nodes, webhooks=webhooks, node_options=options)
+    box = Sandbox(
+        state_dir, nodes=nodes, webhooks=webhooks, node_options=options, audit_log=audit_log
+    )
     status = box.up(timeout=timeout)
+    if status.components and bool(status.audit_log) != audit_log:
+        state = "on" if status.audit_log else "off"
+        click.echo(
+            f"note: the sandbox was already running with the audit log {state}; "
+            "run `unideploy sandbox down` first to change it",
+            err=True,
+        )
     if status.webhooks and status.webhooks != webhooks:
         click.echo(
             f"note: the sandbox was already running with --webhooks={status.webhooks}; "

@@ -104,6 +104,16 @@ class Layout:
         return self.root / "webhook-calls.jsonl"
 
     @property
+    def audit_log(self) -> Path:
+        """kube-apiserver's audit log, JSON lines (written only with the audit log on)."""
+        return self.root / "audit.log"
+
+    @property
+    def audit_policy(self) -> Path:
+        """kube-apiserver's audit policy (see sandbox.audit)."""
+        return self.root / "audit-policy.yaml"
+
+    @property
     def kwok_config(self) -> Path:
         """The kwok configuration and Stages."""
         return self.root / "kwok.yaml"

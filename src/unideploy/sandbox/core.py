@@ -20,6 +20,7 @@ from typing import Protocol
 from unideploy.engines import process
 from unideploy.errors import EngineError
 from unideploy.sandbox import (
+    audit,
     components,
     kubeconfig,
     kwokconfig,
@@ -89,11 +90,13 @@ class Sandbox:
         nodes: int = 1,
         webhooks: str = WEBHOOKS_SIMULATE,
         node_options: NodeOptions | None = None,
+        audit_log: bool = False,
     ) -> None:
         """Bind to `state_dir` (default: see default_state_dir); nothing starts until `up`.
 
         `webhooks` is "simulate" (a local stand-in admits every call, unchanged) or "fail" (calls
         fail fast, as in a cluster whose webhook servers are down); it applies at the next start.
+        With `audit_log`, kube-apiserver writes its audit log to `layout.audit_log` (sandbox.audit).
         """
         if webhooks not in WEBHOOK_MODES:
             raise EngineError(
@@ -103,6 +106,7 @@ class Sandbox:
         self.nodes = max(1, nodes)
         self.webhooks = webhooks
         self.node_options = node_options or NodeOptions()
+        self.audit_log = audit_log
         self._procs: dict[str, _Handle] = {}
         self.timings: dict[str, float] = {}  # seconds from the start of the last `up`
         self._t0 = 0.0
@@ -162,6 +166,7 @@ class Sandbox:
             started_at=time.time(),
             ports={"bridge": host_port, "kube-apiserver": host_port},
             webhooks=self.webhooks,
+            audit_log=str(layout.audit_log) if self.audit_log else "",
         )
         self._t0 = time.monotonic()
         self.timings = {}
@@ -180,6 +185,8 @@ class Sandbox:
                 argv = components.BUILDERS[name](binaries[name], layout, components.INNER_PORTS)
                 env = None
                 if name == "kube-apiserver":
+                    if self.audit_log:
+                        argv += audit.flags(layout.audit_log, layout.audit_policy)
                     # Webhook calls with no caBundle trust the sandbox CA, whose leaf certificates
                     # the stand-in in sandbox-controllers presents (see docs/sandbox.md).
                     env = {**os.environ, "SSL_CERT_FILE": str(layout.pki.ca_cert)}
@@ -252,6 +259,8 @@ class Sandbox:
         layout = self.layout
         generation = self._next_generation()
         layout.kwok_config.write_text(kwokconfig.render(generation), encoding="utf-8")
+        if self.audit_log:
+            layout.audit_policy.write_text(audit.policy_text(), encoding="utf-8")
         layout.egress_config.write_text(
             json.dumps(components.egress_selector_config(), indent=2) + "\n", encoding="utf-8"
         )
@@ -400,4 +409,5 @@ class Sandbox:
             webhooks=record.webhooks,
             webhook_calls=summarize(self.layout.webhook_calls),
             isolated=_isolated(record),
+            audit_log=record.audit_log,
         )

@@ -46,6 +46,7 @@ class SandboxState:
     processes: list[ProcessRecord] = field(default_factory=list)
     nodes: list[str] = field(default_factory=list)
     webhooks: str = "simulate"
+    audit_log: str = ""  # the apiserver's audit log when it writes one
 
     def to_json(self) -> str:
         """Serialise for state.json."""
@@ -76,6 +77,7 @@ class SandboxState:
                 processes=procs,
                 nodes=[str(n) for n in raw.get("nodes", [])],
                 webhooks=str(raw.get("webhooks", "simulate")),
+                audit_log=str(raw.get("audit_log", "")),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise EngineError(

@@ -34,6 +34,7 @@ class SandboxStatus:
     webhooks: str = ""
     webhook_calls: dict[str, int] = field(default_factory=dict)
     isolated: bool | None = None
+    audit_log: str = ""
 
     @property
     def webhooks_note(self) -> str:
@@ -73,6 +74,7 @@ class SandboxStatus:
             "webhooks": self.webhooks or None,
             "webhook_calls": dict(self.webhook_calls),
             "network_isolated": self.isolated,
+            "audit_log": self.audit_log or None,
             "components": [
                 {
                     "name": c.name,

@@ -50,6 +50,8 @@ class Need:
     release: str | None = None
     why: str = ""
     name: str | None = None
+    #: Why this is needed although a successful run may not use it ("" when every run does).
+    standby: str = ""
 
     @property
     def key(self) -> tuple[str, str, str, str | None, str | None]:
