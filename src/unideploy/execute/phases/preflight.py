@@ -244,9 +244,12 @@ def _account_flag(api: Any) -> str:
 
 def _stuck(ctx: PipelineContext) -> Outcome:
     wanted = {planned.key for planned in ctx.plan.releases}
+    # Per release namespace: listing Helm's release Secrets in every namespace would take a
+    # cluster-wide `list secrets`, which reads every Secret of the cluster.
     stuck = [
         f"{latest.namespace}/{latest.release}: {stuck_message(latest)}"
-        for latest in ctx.helm().releases()
+        for namespace in sorted({planned.namespace for planned in ctx.plan.releases})
+        for latest in ctx.helm().releases(namespace)
         if latest.pending and f"{latest.namespace}/{latest.release}" in wanted
     ]
     if not stuck:

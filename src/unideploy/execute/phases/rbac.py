@@ -25,8 +25,10 @@ from unideploy.execute.phases.helm_release import render_release
 from unideploy.execute.phases.rbac_kinds import (
     AUDIT_LISTS,
     CRD_VERBS,
+    CRD_WAIT_VERBS,
     DRIFT_LISTS,
     OBJECT_VERBS,
+    STANDBY,
     STORAGE_VERBS,
     crd_resources,
     rbac_grants,
@@ -104,6 +106,9 @@ def _all(ctx: PipelineContext, resolve: Resolver, strict: bool) -> Iterator[Need
     releases = ctx.plan.releases
     if releases:
         yield Need("list", "namespaces", "", None, "preflight", why="which namespaces exist")
+    for namespace in sorted({r.namespace for r in releases}):
+        why = "releases stuck in pending-*"
+        yield Need("list", "secrets", "", namespace, "preflight", why=why)
     # Rendering is a foreign call that releases the GIL: a few at once.
     with ThreadPoolExecutor(max_workers=4) as pool:
         renders = list(pool.map(lambda r: _rendered(ctx, r.key, strict), releases))
@@ -117,8 +122,9 @@ def _all(ctx: PipelineContext, resolve: Resolver, strict: bool) -> Iterator[Need
             yield Need(verb, resource, group, None, "security", why="the live audit")
     for verb, why in (("create", "record the run"), ("list", "prune old runs")):
         yield Need(verb, "configmaps", "", LOCK_NAMESPACE, "record", why=why)
-    yield Need("update", "configmaps", "", LOCK_NAMESPACE, "record", why="re-record a run")
-    yield Need("delete", "configmaps", "", LOCK_NAMESPACE, "record", why="prune old runs")
+    for verb, why in (("update", "re-record a run"), ("delete", "prune old runs")):
+        standby = STANDBY[("record", verb)]
+        yield Need(verb, "configmaps", "", LOCK_NAMESPACE, "record", why=why, standby=standby)
     for namespace in sorted({r.namespace for r in releases}):
         for verb, resource, group in DRIFT_LISTS:
             yield Need(verb, resource, group, namespace, "drift", why="objects left behind")
@@ -135,11 +141,21 @@ def _release_needs(
 ) -> Iterator[Need]:
     phase = f"helm:{tier}"
     namespace = key.split("/", 1)[0]
-    for verb in ("get", "patch"):
-        why = "create the release namespace"
-        yield Need(verb, "namespaces", "", None, phase, key, why, name=namespace)
+    # Helm's install applies the namespace (server-side apply: a patch, by name).
+    yield Need("patch", "namespaces", "", None, phase, key, "the release namespace", namespace)
     for verb in STORAGE_VERBS:
-        yield Need(verb, "secrets", "", namespace, phase, key, "Helm release storage")
+        standby = STANDBY.get(("storage", verb), "")
+        yield Need(
+            verb, "secrets", "", namespace, phase, key, "Helm release storage", None, standby
+        )
+    if crd_docs:
+        for verb in CRD_WAIT_VERBS:
+            why = "Helm waits for the chart's CRDs to be established"
+            standby = STANDBY.get(("crd-wait", verb), "")
+            crds_group = "apiextensions.k8s.io"
+            yield Need(
+                verb, "customresourcedefinitions", crds_group, None, phase, key, why, None, standby
+            )
     for crd in crd_docs:
         crd_name = str((crd.get("metadata") or {}).get("name", ""))
         for verb in CRD_VERBS:
@@ -168,7 +184,18 @@ def _release_needs(
         meta = manifest.get("metadata") or {}
         where = (str(meta.get("namespace") or namespace)) if served.namespaced else None
         for verb in OBJECT_VERBS:
-            yield Need(verb, served.plural, served.group, where, phase, key, f"{kind} objects")
+            standby = STANDBY.get(("objects", verb), "")
+            yield Need(
+                verb,
+                served.plural,
+                served.group,
+                where,
+                phase,
+                key,
+                f"{kind} objects",
+                None,
+                standby,
+            )
         for verb, resource, name, scoped in rbac_grants(manifest):
             yield Need(
                 verb,
@@ -179,6 +206,7 @@ def _release_needs(
                 key,
                 "the chart ships RBAC",
                 name=name,
+                standby=STANDBY[("rbac", verb)],
             )
     for resource, group in readiness_lists(manifests):
         yield Need("list", resource, group, namespace, phase, key, "readiness")

@@ -2,8 +2,10 @@
 
 Pure tables and functions over rendered manifests (no cluster): the verbs Helm uses on rendered
 objects and on its storage, what readiness, drift and the live audit list, the resources the
-CRDs of a run will serve, and the `bind`/`escalate` grants Kubernetes' escalation prevention
-requires for the Roles and bindings a chart ships.
+CRDs of a run will serve, the `bind`/`escalate` grants Kubernetes' escalation prevention
+requires for the Roles and bindings a chart ships, and STANDBY: the grants a successful run may
+well not use, each with the path that does (tests/integration/test_rbac_audit.py holds every
+other grant to the API server's audit log of a run).
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from unideploy.engines.kube.discovery import Resource
 RBAC_GROUP = "rbac.authorization.k8s.io"
 #: Helm's server-side apply (install, upgrade, rollback), its wait, and removal of dropped objects.
 OBJECT_VERBS = ("get", "list", "watch", "create", "patch", "delete")
-#: Helm's install of a chart's crds/ (server-side apply of each, by name).
-CRD_VERBS = ("get", "create", "patch")
+#: Helm's install of a chart's crds/ (server-side apply of each, by name; creating one is also
+#: authorized as `create`).
+CRD_VERBS = ("create", "patch")
+#: Helm's wait for those CRDs to be established: a cluster-wide list and watch (no name).
+CRD_WAIT_VERBS = ("list", "watch")
 #: Helm's release storage: read and list revisions, write new ones, supersede, prune history.
 STORAGE_VERBS = ("get", "list", "create", "update", "delete")
 #: The live security audit (security/audit/fetch.py): cluster-wide lists.
@@ -29,7 +34,6 @@ AUDIT_LISTS = (
     ("list", "roles", RBAC_GROUP),
     ("list", "clusterrolebindings", RBAC_GROUP),
     ("list", "rolebindings", RBAC_GROUP),
-    ("list", "secrets", ""),
 )
 #: What drift lists in every release namespace (drift/detect.py COMMON_KINDS and HPAs).
 DRIFT_LISTS = (
@@ -46,6 +50,20 @@ DRIFT_LISTS = (
     ("list", "rolebindings", RBAC_GROUP),
     ("list", "horizontalpodautoscalers", "autoscaling"),
 )
+#: (use, verb) → why the grant is needed although a successful run may not use it.
+STANDBY = {
+    ("objects", "delete"): "Helm deletes the objects a new revision no longer renders (an upgrade "
+    "or a rollback dropping them)",
+    ("crd-wait", "watch"): "Helm's status watcher lists, then watches; a CRD already established "
+    "when listed ends the wait before the watch starts",
+    ("storage", "delete"): "Helm prunes release revisions beyond its history limit",
+    ("record", "update"): "a run mirrored again (its record already exists) is replaced",
+    ("record", "delete"): "run records beyond the number kept are pruned",
+    ("rbac", "bind"): "escalation prevention checks it within the binding's write (no request of "
+    "its own) when the deployer does not hold every permission of the bound role",
+    ("rbac", "escalate"): "escalation prevention checks it within the role's write (no request "
+    "of its own) when the role grants what the deployer does not hold",
+}
 _WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"})
 
 
