@@ -67,7 +67,7 @@ def _render(status: SandboxStatus, output: str, extra: dict[str, object] | None 
         network = "own namespace, loopback only" if status.isolated else "[red]NOT isolated[/red]"
         console.print(f"network: {network}; LoadBalancer addresses from 127.240.0.0/16")
     if status.audit_log:
-        console.print(f"audit log: {status.audit_log}")
+        console.print(f"audit log: {status.audit_log}", soft_wrap=True)  # a path: never wrapped
     console.print(f"kubeconfig: {status.kubeconfig}  (context {CONTEXT})")
 
 

@@ -62,3 +62,19 @@ def test_every_command_has_help_that_teaches() -> None:
         result = CliRunner().invoke(sandbox_group, [command, "--help"])
         assert result.exit_code == 0
         assert "--state-dir" in result.stdout and "--output" in result.stdout
+
+
+def test_status_names_the_audit_log_of_a_sandbox_started_with_it(tmp_path: Path) -> None:
+    from unideploy.sandbox import state
+
+    log = tmp_path.resolve() / "audit.log"
+    record = state.SandboxState(state_dir=str(tmp_path.resolve()), audit_log=str(log))
+    state.save(tmp_path / "state.json", record)
+    text = CliRunner().invoke(sandbox_group, ["status", "--state-dir", str(tmp_path)])
+    assert f"audit log: {log}" in text.stdout
+    shown = CliRunner().invoke(
+        sandbox_group, ["status", "--state-dir", str(tmp_path), "-o", "json"]
+    )
+    assert json.loads(shown.stdout)["audit_log"] == str(log)
+    help_text = CliRunner().invoke(sandbox_group, ["up", "--help"]).stdout
+    assert "--audit-log" in help_text
