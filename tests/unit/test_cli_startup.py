@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -42,3 +43,15 @@ def test_the_help_table_matches_each_command(name: str) -> None:
     assert isinstance(command, click.Command)
     assert command.help is not None
     assert command.help.splitlines()[0] == line
+
+
+def test_sandbox_status_imports_no_config_model_no_client_no_cryptography(tmp_path: Path) -> None:
+    state = tmp_path / "sandbox"
+    argv = ["sandbox", "status", "--state-dir", str(state)]
+    done = run([sys.executable, "-c", PROBE, *argv], timeout=60)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    heavy = ("pydantic", "kubernetes", "unideploy.config.model", "cryptography")
+    loaded = [m for m in report["modules"] if m.startswith(heavy)]
+    assert loaded == [], f"sandbox status loaded {loaded[:10]}"
+    assert report["code"] == 1  # nothing runs there: "not running" is the answer, exit 1
+    assert "sandbox: stopped" in done.stdout

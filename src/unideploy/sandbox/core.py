@@ -27,7 +27,7 @@ from unideploy.sandbox import (
     localpath,
     netns,
     nodes,
-    pki,
+    pkifiles,
     ports,
     state,
 )
@@ -154,6 +154,8 @@ class Sandbox:
         for directory in (layout.root, layout.logs, layout.etcd_data):
             directory.mkdir(parents=True, exist_ok=True)
         os.chmod(layout.root, 0o700)
+        from unideploy.sandbox import pki  # cryptography: only when certificates are made
+
         certs = pki.ensure(layout.pki.root)
         (host_port,) = ports.free_ports(1)
         server = f"https://127.0.0.1:{host_port}"
@@ -255,7 +257,7 @@ class Sandbox:
         found["nsenter"] = Path(nsenter)
         return found
 
-    def _write_configs(self, certs: pki.Pki, server: str) -> None:
+    def _write_configs(self, certs: pkifiles.Pki, server: str) -> None:
         layout = self.layout
         generation = self._next_generation()
         layout.kwok_config.write_text(kwokconfig.render(generation), encoding="utf-8")
@@ -265,7 +267,7 @@ class Sandbox:
             json.dumps(components.egress_selector_config(), indent=2) + "\n", encoding="utf-8"
         )
         inner = f"https://127.0.0.1:{components.INNER_PORTS.apiserver}"  # inside the namespace
-        for who in pki.CLIENTS:
+        for who in pkifiles.CLIENTS:
             doc = kubeconfig.build(
                 inner, certs.ca_cert, certs.client_cert(who), certs.client_key(who), who
             )

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from unideploy.sandbox.pkifiles import CLIENTS, Pki
 
 VALIDITY = dt.timedelta(days=365)
 SERVICE_IP = "10.0.0.1"  # first address of --service-cluster-ip-range=10.0.0.0/24
@@ -27,64 +28,6 @@ SERVING_DNS = (
     "kubernetes.default.svc",
     "kubernetes.default.svc.cluster.local",
 )
-# file stem -> (common name, organisation or None)
-CLIENTS: dict[str, tuple[str, str | None]] = {
-    "admin": ("unideploy-sandbox-admin", "system:masters"),
-    "controller-manager": ("system:kube-controller-manager", None),
-    "scheduler": ("system:kube-scheduler", None),
-}
-
-
-@dataclass(frozen=True)
-class Pki:
-    """Paths of every certificate and key the components read."""
-
-    root: Path
-
-    @property
-    def ca_cert(self) -> Path:
-        """The CA certificate clients trust."""
-        return self.root / "ca.crt"
-
-    @property
-    def ca_key(self) -> Path:
-        """The CA private key."""
-        return self.root / "ca.key"
-
-    @property
-    def serving_cert(self) -> Path:
-        """The apiserver's serving certificate."""
-        return self.root / "apiserver.crt"
-
-    @property
-    def serving_key(self) -> Path:
-        """The apiserver's serving key."""
-        return self.root / "apiserver.key"
-
-    @property
-    def sa_key(self) -> Path:
-        """The service-account token signing key (private)."""
-        return self.root / "sa.key"
-
-    @property
-    def sa_pub(self) -> Path:
-        """The service-account token verification key (public)."""
-        return self.root / "sa.pub"
-
-    def client_cert(self, who: str) -> Path:
-        """The client certificate of `who` (a key of CLIENTS)."""
-        return self.root / f"{who}.crt"
-
-    def client_key(self, who: str) -> Path:
-        """The client key of `who` (a key of CLIENTS)."""
-        return self.root / f"{who}.key"
-
-    def complete(self) -> bool:
-        """Whether every file exists (then `ensure` reuses them)."""
-        files = [self.ca_cert, self.ca_key, self.serving_cert, self.serving_key, self.sa_key]
-        files += [self.sa_pub] + [self.client_cert(w) for w in CLIENTS]
-        files += [self.client_key(w) for w in CLIENTS]
-        return all(path.is_file() for path in files)
 
 
 def _new_key() -> ec.EllipticCurvePrivateKey:
