@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the local control-plane tools used by `unideploy sandbox` and the
 # cluster tests: etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-# kubectl and kwok, plus sops, age and age-keygen for encrypted values files,
+# kubectl and kwok, plus sops, age and age-keygen for encrypted values files, and
+# helmfile with the helm binary it runs (the oracle of the helmfile import tests),
 # built from their Go modules at the versions pinned in tools/versions.env.
 #
 # Binaries land in a cache outside the repository:
@@ -43,6 +44,8 @@ ETCD_VERSION="$(read_version ETCD_VERSION)"
 KWOK_VERSION="$(read_version KWOK_VERSION)"
 SOPS_VERSION="$(read_version SOPS_VERSION)"
 AGE_VERSION="$(read_version AGE_VERSION)"
+HELMFILE_VERSION="$(read_version HELMFILE_VERSION)"
+HELM_VERSION="$(read_version HELM_VERSION)"
 # Staging modules are versioned v0.<minor>.<patch> for Kubernetes v1.<minor>.<patch>.
 STAGING_VERSION="v0.${KUBERNETES_VERSION#v1.}"
 k8s_minor="${KUBERNETES_VERSION#v1.}"; k8s_minor="${k8s_minor%%.*}"
@@ -192,6 +195,45 @@ build_age() {
     install_built age-keygen "$AGE_VERSION" "$out/age-keygen"
 }
 
+# module_dir <module@version> -- download a module and print its directory in the module cache.
+# helmfile and helm are built inside their own module (not a wrapper) so that their go.mod's
+# replace directives and pinned dependencies apply, as in their release builds.
+module_dir() {
+    local dir
+    dir="$(cd "$tools_dir" && "$go_bin" mod download -json "$1" |
+        sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    [[ -n "$dir" && -f "$dir/go.mod" ]] || die "cannot download $1 from the Go module proxy"
+    printf '%s' "$dir"
+}
+
+build_helm() {
+    need_build "helm@$HELM_VERSION" || return 0
+    go_env
+    local build="$tools_dir/.build/helm-$HELM_VERSION" dir major="${HELM_VERSION%%.*}"
+    dir="$(module_dir "helm.sh/helm/$major@$HELM_VERSION")"
+    mkdir -p "$build"
+    log "building helm $HELM_VERSION"
+    (cd "$dir" && CGO_ENABLED=0 "$go_bin" build -mod=readonly ${jobs:+-p "$jobs"} -trimpath \
+        -ldflags "-s -w -X helm.sh/helm/$major/internal/version.version=$HELM_VERSION" \
+        -o "$build/helm" ./cmd/helm)
+    install_built helm "$HELM_VERSION" "$build/helm"
+}
+
+# helm-diff (github.com/databus23/helm-diff/v3), which `helmfile diff` needs, is not built: the
+# module proxy used here refuses it (403). `helmfile build/list/template` need no plugin.
+build_helmfile() {
+    need_build "helmfile@$HELMFILE_VERSION" || return 0
+    go_env
+    local build="$tools_dir/.build/helmfile-$HELMFILE_VERSION" dir
+    dir="$(module_dir "github.com/helmfile/helmfile@$HELMFILE_VERSION")"
+    mkdir -p "$build"
+    log "building helmfile $HELMFILE_VERSION"
+    (cd "$dir" && CGO_ENABLED=0 "$go_bin" build -mod=readonly ${jobs:+-p "$jobs"} -trimpath \
+        -ldflags "-s -w -X go.szostok.io/version.version=$HELMFILE_VERSION" \
+        -o "$build/helmfile" .)
+    install_built helmfile "$HELMFILE_VERSION" "$build/helmfile"
+}
+
 # Smallest first, so a failure in the big build still leaves the others usable.
 status=0
 build_etcd || { log "etcd build failed"; status=1; }
@@ -199,10 +241,13 @@ build_kwok || { log "kwok build failed"; status=1; }
 build_age || { log "age build failed"; status=1; }
 build_sops || { log "sops build failed"; status=1; }
 build_kube || { log "Kubernetes build failed"; status=1; }
+build_helm || { log "helm build failed"; status=1; }
+build_helmfile || { log "helmfile build failed"; status=1; }
 
 for spec in "etcd@$ETCD_VERSION" "kwok@$KWOK_VERSION" "kube-apiserver@$KUBERNETES_VERSION" \
     "kube-controller-manager@$KUBERNETES_VERSION" "kube-scheduler@$KUBERNETES_VERSION" \
-    "kubectl@$KUBERNETES_VERSION" "age@$AGE_VERSION" "age-keygen@$AGE_VERSION" "sops@$SOPS_VERSION"; do
+    "kubectl@$KUBERNETES_VERSION" "age@$AGE_VERSION" "age-keygen@$AGE_VERSION" "sops@$SOPS_VERSION" \
+    "helm@$HELM_VERSION" "helmfile@$HELMFILE_VERSION"; do
     name="${spec%%@*}"; version="${spec#*@}"
     if have "$name" "$version"; then
         printf '%-24s %s\n' "$name" "$(bin_path "$name" "$version")"

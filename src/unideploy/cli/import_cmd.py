@@ -45,19 +45,30 @@ def import_group() -> None:
     help="Import this helmfile environment only (conditions read from its values, as "
     "`helmfile -e ENV sync`); else every environment, conditions read from `default`.",
 )
+@click.option(
+    "--helmfile-bin",
+    metavar="PATH",
+    help="helmfile binary that renders a templated helmfile (else $UNIDEPLOY_HELMFILE_BIN, "
+    "the one scripts/setup/install-tools.sh builds, or helmfile on PATH).",
+)
 def helmfile_command(
-    helmfile: Path, out: Path, tier_label: str | None, environment: str | None
+    helmfile: Path,
+    out: Path,
+    tier_label: str | None,
+    environment: str | None,
+    helmfile_bin: str | None,
 ) -> int:
-    """Write a stack.yaml (and copy its values files) from a plain helmfile.
+    """Write a stack.yaml (and copy its values files) from a helmfile.
 
     \b
     Repositories (OCI too), releases with their charts, versions, values, set/setString,
     needs, installed/condition, wait/timeout/atomic, helmDefaults, environments, bases and
     nested helmfiles. What has no equivalent (hooks with commands, secrets, patches,
     transformers) is listed with its file:line and what to do, and the exit code is 3.
-    Templated helmfiles (.gotmpl, {{ }}) are refused: import `helmfile -e ENV build`'s output.
+    Templated helmfiles (.gotmpl, {{ }}) are rendered by the real `helmfile -e ENV build`
+    (environment default without -e) and its state is imported, values embedded.
     """
-    imported = write_import(helmfile, out, tier_label, environment)
+    imported = write_import(helmfile, out, tier_label, environment, helmfile_bin)
     shown = console(stderr=True)
     releases = imported.stack["releases"]
     shown.print(

@@ -16,7 +16,7 @@ from typing import Any
 
 from unideploy.config.helmfile_sets import set_layers
 from unideploy.config.helmfile_tiers import Placed, assign_tiers, need_key
-from unideploy.config.yamlsafe import Positions, load_yaml_file
+from unideploy.config.yamlsafe import Positions, load_yaml_file, load_yaml_text
 from unideploy.errors import ConfigError, SourceLocation
 
 UNSUPPORTED = {
@@ -68,23 +68,33 @@ class Imported:
     warnings: list[Warning_] = field(default_factory=list)
 
 
+class TemplatedHelmfile(ConfigError):
+    """The helmfile uses templates: only `helmfile build` knows its state."""
+
+
 @dataclass
 class _State:
+    rendered: Mapping[Path, str] = field(default_factory=dict)
     repositories: dict[str, dict[str, Any]] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
     environments: dict[str, list[Any]] = field(default_factory=dict)
     releases: list[tuple[dict[str, Any], Path, Positions, int, str]] = field(default_factory=list)
 
 
-def _load(path: Path, root: Path) -> tuple[dict[str, Any], Positions]:
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    if path.suffix == ".gotmpl" or "{{" in text:
-        raise ConfigError(
-            "templated helmfile: its state exists only after helmfile renders it",
-            hint="render it first (`helmfile -e ENV build > plain.yaml`) and import that file",
-            location=SourceLocation(_shown(path, root)),
-        )
-    document, positions = load_yaml_file(path, _shown(path, root))
+def _load(path: Path, root: Path, state: _State) -> tuple[dict[str, Any], Positions]:
+    rendered = state.rendered.get(path.resolve())
+    if rendered is not None:
+        shown = f"{_shown(path, root)} (as helmfile build rendered it)"
+        document, positions = load_yaml_text(rendered, shown)
+    else:
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if path.suffix == ".gotmpl" or "{{" in text:
+            raise TemplatedHelmfile(
+                "templated helmfile: its state exists only after helmfile renders it",
+                hint="render it first (`helmfile -e ENV build > plain.yaml`) and import that file",
+                location=SourceLocation(_shown(path, root)),
+            )
+        document, positions = load_yaml_file(path, _shown(path, root))
     if not isinstance(document, dict):
         raise ConfigError("a helmfile is a mapping", location=SourceLocation(_shown(path, root)))
     return document, positions
@@ -104,7 +114,7 @@ def _read(path: Path, root: Path, state: _State, depth: int = 0, name: str = "ma
     """
     if depth > 8:
         raise ConfigError("bases/helmfiles nest deeper than 8", location=SourceLocation(str(path)))
-    document, positions = _load(path, root)
+    document, positions = _load(path, root, state)
     for base in document.get("bases") or []:
         _read(path.parent / str(base), root, state, depth + 1, name)
     for repo_name, repo in _named(document.get("repositories")):
@@ -134,16 +144,21 @@ def _named(items: Any) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def import_helmfile(
-    path: Path, tier_label: str | None = None, environment: str | None = None
+    path: Path,
+    tier_label: str | None = None,
+    environment: str | None = None,
+    rendered: Mapping[Path, str] | None = None,
 ) -> Imported:
     """The stack document for the helmfile at `path` (and what it could not carry over).
 
     With `environment`, the stack holds that environment only and `condition:` is read from its
     values (as `helmfile -e ENV sync`); else every environment is kept and conditions are read
     from `default`'s, with a warning for each condition another environment decides otherwise.
+    `rendered` maps a state file (resolved path) to the text `helmfile build` printed for it, read
+    instead of the file; a templated file not in it raises TemplatedHelmfile.
     """
     root = path.parent
-    state = _State()
+    state = _State(rendered=dict(rendered or {}))
     _read(path, root, state)
     if (
         environment is not None

@@ -27,6 +27,8 @@ TOOL_VERSION_KEYS: dict[str, str] = {
     "sops": "SOPS_VERSION",
     "age": "AGE_VERSION",
     "age-keygen": "AGE_VERSION",
+    "helmfile": "HELMFILE_VERSION",
+    "helm": "HELM_VERSION",
 }
 CONTROL_PLANE_TOOLS = (
     "etcd",

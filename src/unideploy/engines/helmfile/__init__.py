@@ -1,0 +1,1 @@
+"""The `helmfile` binary: renders templated helmfiles (`helmfile build`) for the helmfile import."""
