@@ -106,7 +106,7 @@ def test_a_condition_decided_per_environment_is_reported_without_e(tmp_path: Pat
     )
     assert done.returncode == 3, done.stderr
     said = " ".join(done.stderr.split())
-    assert "helmfile.yaml:21:5: release metrics: condition metrics.enabled" in said
+    assert "helmfile.yaml:22:5: release metrics: condition metrics.enabled" in said
     assert "holds in prod, staging only" in said
 
 
@@ -115,7 +115,9 @@ def test_a_condition_decided_per_environment_is_reported_without_e(tmp_path: Pat
 
 def _helmfile_releases(path: Path) -> list[tuple[dict[str, Any], Path]]:
     """Every release of a plain helmfile with its directory (bases, then nested, then own)."""
-    document = yaml.safe_load(path.read_text()) or {}
+    document: dict[str, Any] = {}
+    for part in yaml.safe_load_all(path.read_text()):  # helmfile v1's `---` parts
+        document.update(part or {})
     found: list[tuple[dict[str, Any], Path]] = []
     for base in document.get("bases") or []:
         found += _helmfile_releases(path.parent / base)

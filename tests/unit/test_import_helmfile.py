@@ -4,6 +4,7 @@ the releases helmfile would install, in its order, and unsupported keys are repo
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -65,10 +66,21 @@ def test_needs_layers_become_tiers_and_unsupported_keys_exit_3_with_their_line(
     ]
 
 
-def test_templated_helmfile_is_refused_with_a_hint(tmp_path: Path) -> None:
+def test_templated_helmfile_without_a_helmfile_binary_names_how_to_get_one(
+    tmp_path: Path,
+) -> None:
     source = tmp_path / "helmfile.yaml.gotmpl"
     source.write_text('releases:\n  - name: {{ requiredEnv "NAME" }}\n')
-    done = _run("import", "helmfile", "-f", str(source), "--out", str(tmp_path / "out"))
-    assert done.returncode == 2
-    assert "templated helmfile" in done.stderr and "helmfile -e ENV build" in done.stderr
+    done = subprocess.run(
+        [UNIDEPLOY, "import", "helmfile", "-f", str(source), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "UNIDEPLOY_HELMFILE_BIN": str(tmp_path / "no-helmfile")},
+    )
+    assert done.returncode == 2, done.stderr
+    said = " ".join(done.stderr.split())
+    assert "templated helmfile: rendering it needs the helmfile binary" in said
+    assert "scripts/setup/install-tools.sh" in said and "--helmfile-bin" in said
+    assert "Traceback" not in done.stderr
     assert not (tmp_path / "out" / "stack.yaml").exists()
