@@ -26,6 +26,7 @@ class TemplatedHelmfile(ConfigError):
 @dataclass
 class State:
     rendered: Mapping[Path, str] = field(default_factory=dict)
+    environment: str | None = None
     repositories: dict[str, dict[str, Any]] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
     environments: dict[str, list[Any]] = field(default_factory=dict)
@@ -94,7 +95,8 @@ def shown(path: Path, root: Path) -> str:
 def read_state(path: Path, root: Path, state: State, depth: int = 0, name: str = "main") -> None:
     """Read `path` into `state`: bases, then nested helmfiles, then its own releases.
 
-    helmfile applies nested helmfiles before the releases of the file that lists them.
+    helmfile applies nested helmfiles before the releases of the file that lists them, and skips
+    a nested helmfile that does not define the environment it runs for (other than `default`).
     """
     if depth > 8:
         raise ConfigError("bases/helmfiles nest deeper than 8", location=SourceLocation(str(path)))
@@ -110,9 +112,23 @@ def read_state(path: Path, root: Path, state: State, depth: int = 0, name: str =
             entries.append(entry if isinstance(entry, dict) else path.parent / str(entry))
     for nested in document.get("helmfiles") or []:
         target = path.parent / str(nested.get("path") if isinstance(nested, dict) else nested)
+        chosen = state.environment
+        if chosen not in (None, "default") and chosen not in _defined(target, root, state):
+            continue
         read_state(target, root, state, depth + 1, _state_name(target, root))
     for index, release in enumerate(document.get("releases") or []):
         state.releases.append((release, path.parent, positions, index, name))
+
+
+def _defined(path: Path, root: Path, state: State, depth: int = 0) -> set[str]:
+    """The environments a helmfile defines, its bases' included."""
+    if depth > 8:
+        raise ConfigError("bases nest deeper than 8", location=SourceLocation(str(path)))
+    document, _ = _load(path, root, state)
+    found = {str(name) for name in document.get("environments") or {}}
+    for base in document.get("bases") or []:
+        found |= _defined(path.parent / str(base), root, state, depth + 1)
+    return found
 
 
 def _state_name(path: Path, root: Path) -> str:

@@ -32,7 +32,7 @@ def import_helmfile(
     instead of the file; a templated file not in it raises TemplatedHelmfile.
     """
     root = path.parent
-    state = State(rendered=dict(rendered or {}))
+    state = State(rendered=dict(rendered or {}), environment=environment)
     read_state(path, root, state)
     if (
         environment is not None
