@@ -2,6 +2,11 @@
 # Both bootstrap .venv/ on first use (idempotent, a no-op afterwards).
 
 VENV := .venv
+# The reference stack's development secrets (environments/development/secrets.enc.yaml) are
+# SOPS-encrypted for a committed TEST KEY ONLY; unideploy and sops read it from SOPS_AGE_KEY_FILE.
+# A key of your own set in the environment takes its place (docs/secrets.md).
+SOPS_AGE_KEY_FILE ?= $(CURDIR)/environments/development/age-key.TEST-KEY-ONLY.txt
+export SOPS_AGE_KEY_FILE
 BIN := $(VENV)/bin
 ENV ?= development
 

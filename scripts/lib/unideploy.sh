@@ -5,4 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 bash "$root/scripts/lib/bootstrap.sh"
 cd "$root"
+# The reference stack's development secrets are encrypted for a committed TEST KEY ONLY
+# (docs/secrets.md); a SOPS_AGE_KEY_FILE of your own takes its place.
+export SOPS_AGE_KEY_FILE="${SOPS_AGE_KEY_FILE:-$root/environments/development/age-key.TEST-KEY-ONLY.txt}"
 exec "$root/.venv/bin/unideploy" "$@"

@@ -54,7 +54,9 @@ def sops_encrypt(clear: Path, out: Path, key: AgeKey, *extra: str) -> Path:
     """Encrypt `clear` with the real sops for `key` and write the result to `out`."""
     recipient = () if "--config" in extra else ("--age", key.recipient)
     argv = [tool("sops"), *extra, "encrypt", *recipient, str(clear)]
-    done = run(argv, env=key.env(), timeout=60, check=True)
+    # sops reads `.sops.yaml` from its working directory upwards: run it beside the file, not in
+    # the repository, whose creation rules cover the reference stack's files only.
+    done = run(argv, cwd=clear.parent, env=key.env(), timeout=60, check=True)
     out.write_text(done.stdout)
     return out
 

@@ -111,7 +111,13 @@ def test_argocd_project_allows_exactly_the_stack(
     namespaces = {d["namespace"] for d in project["spec"]["destinations"]}
     assert namespaces == {r.namespace for r in stack.file.releases}
     kinds = {(k["group"], k["kind"]) for k in project["spec"]["clusterResourceWhitelist"]}
-    assert kinds == {("", "Namespace"), ("storage.k8s.io", "StorageClass")}
+    # The cluster-scoped kinds the stack renders: longhorn's StorageClass, postgres's webhooks.
+    assert kinds == {
+        ("", "Namespace"),
+        ("storage.k8s.io", "StorageClass"),
+        ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+        ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+    }
 
 
 def test_flux_objects_are_valid_with_depends_on_from_needs(

@@ -10,6 +10,7 @@ import helm_python as hp
 import pytest
 from ruamel.yaml import YAML
 
+from unideploy.config.encrypted import read_values_file
 from unideploy.engines.helm.charts import ChartCache
 from unideploy.engines.helm.contract import ReleaseSpec, Rendered
 from unideploy.engines.helm.sdk import SdkHelm
@@ -23,12 +24,14 @@ RELEASES = {
     "cert-issuers": ("cert-manager", "cert-issuers"),
     "ingress-nginx": ("ingress-nginx", "web-app"),
     "longhorn": ("longhorn-system", "storage"),
+    "postgres": ("databases", "database"),
     "prometheus": ("monitoring", "web-app"),
     "loki": ("monitoring", "web-app"),
     "grafana": ("monitoring", "web-app"),
     "homepage": ("apps", "web-app"),
 }
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet"}
+CLUSTER_SCOPED = {"StorageClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"}
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -47,11 +50,14 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def env_values(environment: str, release: str) -> dict[str, Any]:
-    """Release values file, then the environment's global block and its block for the release."""
-    env = _load(ROOT / "environments" / environment / "values.yaml")
+    """Release values file, then each of the environment's values files (decrypted when sops wrote
+    them, as a deploy reads them): its global block and its block for the release."""
     values = _load(ROOT / "helm" / "values" / f"{release}.yaml")
-    values = _merge(values, {"global": env["global"]})
-    return _merge(values, env.get(release) or {})
+    for name in _load(ROOT / "stack.yaml")["environments"][environment]["values"]:
+        env, _ = read_values_file(ROOT / name)
+        values = _merge(values, {"global": env["global"]} if "global" in env else {})
+        values = _merge(values, env.get(release) or {})
+    return values
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +93,7 @@ def test_every_release_renders_for_every_environment(
     for obj in rendered.manifests:
         meta = obj["metadata"]
         assert meta["labels"]["app.kubernetes.io/instance"] == release
-        if obj["kind"] != "StorageClass":
+        if obj["kind"] not in CLUSTER_SCOPED:
             assert meta["namespace"] == namespace
         if "unideploy.io/environment" in meta["labels"]:
             assert meta["labels"]["unideploy.io/environment"] == environment
@@ -215,7 +221,9 @@ def test_every_stack_release_uses_a_chart_that_exists() -> None:
             assert release["name"] in RELEASES, release["name"]
 
 
-@pytest.mark.parametrize("chart", ["web-app", "storage", "metallb-config", "cert-issuers"])
+@pytest.mark.parametrize(
+    "chart", ["web-app", "storage", "metallb-config", "cert-issuers", "database"]
+)
 def test_charts_lint_clean(chart: str) -> None:
     report = hp.lint(ROOT / "helm" / "charts" / chart, strict=True)
     problems = [m for m in report["messages"] if m["severity"] >= 2]
