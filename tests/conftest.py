@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.support.sops_tools import REFERENCE_TEST_KEY
 from tests.support.stacks import ENV_VALUES, MINI_STACK
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -15,7 +16,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # The reference stack's development secrets are SOPS-encrypted for a committed TEST KEY ONLY
 # (docs/secrets.md). Tests read it as `make test` and sops do, from SOPS_AGE_KEY_FILE; a key of
 # the user's own set in the environment takes its place.
-REFERENCE_TEST_KEY = REPO_ROOT / "environments" / "development" / "age-key.TEST-KEY-ONLY.txt"
 os.environ.setdefault("SOPS_AGE_KEY_FILE", str(REFERENCE_TEST_KEY))
 
 pytest_plugins = ["tests.support.clock_shift"]

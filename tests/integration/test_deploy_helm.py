@@ -3,15 +3,22 @@ rollback, incremental redeploys and the diff — through the CLI, as a user runs
 
 from __future__ import annotations
 
+import base64
+import ipaddress
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 from tests.integration.deploy_support import apps_stack, reference_stack, steps, unideploy
 from tests.integration.helm_support import store_pending_upgrade
 from tests.integration.sandbox_cluster import Cluster
+from tests.support.sops_tools import REFERENCE_TEST_KEY, AgeKey, sops_decrypt_json
 
+from unideploy.config.load import load_stack
 from unideploy.engines.helm.sdk import SdkHelm
+from unideploy.sandbox import webhook_log
+from unideploy.sandbox.components import Layout
 
 pytestmark = pytest.mark.cluster
 
@@ -25,7 +32,7 @@ def test_reference_stack_deploys_then_incremental_is_a_noop_and_one_change_upgra
     first = unideploy(stack, "deploy", "-e", "development", "--skip-tests", "-o", "json")
     assert first.returncode == 0, first.stderr
     helm_steps = {k: v for k, v in steps(first.stdout).items() if k.startswith("helm/")}
-    assert len(helm_steps) == 8
+    assert len(helm_steps) == len(load_stack(stack / "stack.yaml").file.releases)
     assert {s["status"] for s in helm_steps.values()} == {"changed"}
     tiers = [p["name"] for p in json.loads(first.stdout)["phases"] if p["name"].startswith("helm:")]
     assert tiers == ["helm:infrastructure", "helm:storage", "helm:monitoring", "helm:applications"]
@@ -33,6 +40,7 @@ def test_reference_stack_deploys_then_incremental_is_a_noop_and_one_change_upgra
     assert {r.release for r in listed} >= {"metallb-config", "grafana", "homepage"}
     config = sandbox.get_json("configmap", "metallb-address-pool", namespace="metallb-system")
     assert config["data"]["pool-name"].startswith("development")
+    _postgres_is_served(sandbox, stack, first)
 
     again = unideploy(
         stack, "deploy", "-e", "development", "--skip-tests", "--incremental", "-o", "json"
@@ -64,6 +72,36 @@ def test_reference_stack_deploys_then_incremental_is_a_noop_and_one_change_upgra
     statuses = {k: s["status"] for k, s in steps(third.stdout).items() if k.startswith("helm/")}
     assert statuses.pop("helm/homepage") == "changed"
     assert set(statuses.values()) == {"unchanged"}
+
+
+def _postgres_is_served(
+    sandbox: Cluster, stack: Path, deployed: subprocess.CompletedProcess[str]
+) -> None:
+    """The release with a LoadBalancer, volumes and webhooks: an address, Bound claims, answered
+    webhook calls, the password sops decrypts (test key) in its Secret and nowhere in the output."""
+    service = sandbox.get_json("service", "postgres", namespace="databases")
+    (ingress,) = service["status"]["loadBalancer"]["ingress"]
+    assert ipaddress.ip_address(ingress["ip"]).is_loopback
+    claims = sandbox.get_json("pvc", namespace="databases")["items"]
+    assert [c["metadata"]["name"] for c in claims] == ["data-postgres-0"]
+    assert claims[0]["status"]["phase"] == "Bound"
+    calls = webhook_log.read(Layout(sandbox.kubeconfig.parent).webhook_calls)
+    settings = [c for c in calls if c.get("object") == "databases/postgres-settings"]
+    hooks = {hook for call in settings for hook in call["webhooks"]}
+    assert hooks == {
+        "validating validate-settings.database.homelab.local",
+        "mutating mutate-settings.database.homelab.local",
+    }
+    assert "webhook call(s) simulated during this run" in deployed.stderr
+    secret = sandbox.get_json("secret", "postgres-admin", namespace="databases")
+    clear = sops_decrypt_json(
+        stack / "environments/development/secrets.enc.yaml", AgeKey(REFERENCE_TEST_KEY, "")
+    )
+    password = json.loads(clear)["postgres"]["auth"]["password"]
+    # Compared without printing either side: a failure must not show the password.
+    assert base64.b64decode(secret["data"]["password"]).decode() == password, "password differs"
+    written = deployed.stdout + deployed.stderr + (stack / "debug.log").read_text()
+    assert password not in written, "the decrypted password was printed"
 
 
 def test_unready_release_is_rolled_back_and_its_dependents_skipped(

@@ -22,6 +22,13 @@ def tool(name: str) -> str:
         pytest.fail(f"{exc.message}: {exc.hint}")
 
 
+#: The reference stack's development secrets are SOPS-encrypted for this committed TEST KEY ONLY
+#: (docs/secrets.md); tests/conftest.py points SOPS_AGE_KEY_FILE at it unless a key is set.
+REFERENCE_TEST_KEY = (
+    Path(__file__).resolve().parents[2] / "environments/development/age-key.TEST-KEY-ONLY.txt"
+)
+
+
 @dataclass(frozen=True)
 class AgeKey:
     """A throwaway age key pair written by the real age-keygen."""
