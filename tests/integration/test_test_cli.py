@@ -14,6 +14,8 @@ from tests.integration.deploy_support import REPO, reference_stack, unideploy
 from tests.integration.sandbox_cluster import Cluster
 
 from unideploy.cli.main import main
+from unideploy.config.load import load_stack
+from unideploy.config.tests_model import parse_tests
 
 BROKEN = """\
     - name: api-teapot
@@ -72,7 +74,13 @@ def test_reference_tests_pass_on_the_sandbox_and_every_format_is_written(
     xmlschema.XMLSchema(str(REPO / "tests" / "fixtures" / "junit" / "JUnit.xsd")).validate(
         str(out / "junit.xml")
     )
-    assert "Infrastructure health" in console and "tests: 14 passed, 0 failed" in console
+    # Every case of stack.yaml that runs in development (the new database checks among them).
+    suite = parse_tests(load_stack(deployed / "stack.yaml"))
+    expected = sorted(case.name for case in suite.cases if case.runs_in("development"))
+    assert sorted(t["name"] for t in document["tests"]) == expected
+    assert {"database-available", "database-volumes-bound"} <= set(expected)
+    assert "Infrastructure health" in console
+    assert f"tests: {len(expected)} passed, 0 failed" in console
     assert '<svg id="timeline"' in (out / "report.html").read_text()
 
 

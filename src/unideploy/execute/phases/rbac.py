@@ -222,4 +222,5 @@ def _rendered(
             raise
         LOG.debug("cannot render %s for the RBAC check: %s", key, exc)
         return (), ()
-    return tuple(rendered.crds), tuple(rendered.manifests)
+    # Hooks too: Helm creates them, and deletes them as their delete policy says.
+    return tuple(rendered.crds), (*rendered.manifests, *rendered.hooks)
