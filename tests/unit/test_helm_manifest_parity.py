@@ -31,8 +31,11 @@ CHARTS = sorted(
 )
 
 #: Charts that generate a random value when nothing is given (a password kept through `lookup`):
-#: given one, both renders are deterministic and comparable.
-FIXED_VALUES: dict[str, dict[str, Any]] = {"irregular-kinds": {"generatedPassword": "cGFyaXR5"}}
+#: given one, both renders are deterministic and comparable. `database` requires its password.
+FIXED_VALUES: dict[str, dict[str, Any]] = {
+    "irregular-kinds": {"generatedPassword": "cGFyaXR5"},
+    "database": {"auth": {"password": "cGFyaXR5"}},
+}
 
 
 def helm_manifest(chart: Path, values: dict[str, Any]) -> list[dict[str, Any]]:
