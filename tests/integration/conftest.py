@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from tests.integration.sandbox_cluster import Cluster, require_tools
+from tests.support.pushgateway import pushgateway  # noqa: F401 (a fixture for the tests here)
 
 from unideploy.sandbox import Sandbox, find_tool
 

@@ -2,79 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import time
-import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.support.pushgateway import free_port
+from tests.support.pushgateway import get as _get
 
-from unideploy.engines.process import spawn
 from unideploy.execute.result import PhaseResult, RunResult, StackRevision, Status
 from unideploy.observe.delivery import parse_text
 from unideploy.observe.metrics import PriorRuns, publish_run, publish_started
 
 pytestmark = pytest.mark.clock
-
-CANDIDATES = ("/usr/bin/prometheus-pushgateway", "/usr/bin/pushgateway")
-
-
-def _binary() -> str:
-    for candidate in (shutil.which("prometheus-pushgateway"), *CANDIDATES):
-        if candidate and Path(candidate).exists():
-            return candidate
-    reason = "prometheus-pushgateway not installed (apt-get install prometheus-pushgateway)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return response.read().decode()
-
-
-@pytest.fixture
-def pushgateway(tmp_path: Path) -> Iterator[str]:
-    """A fresh Pushgateway (in-memory) on a free 127.0.0.1 port; its URL."""
-    binary = _binary()
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with (tmp_path / "pushgateway.log").open("wb") as log:
-        argv = [
-            binary,
-            f"--web.listen-address=127.0.0.1:{port}",
-            # Debian defaults to a shared persistence file; each test gets its own.
-            f"--persistence.file={tmp_path / 'pushgateway.data'}",
-        ]
-        proc = spawn(argv, log=log)
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    _get(f"{url}/-/ready")
-                    break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(
-                            "pushgateway did not start: "
-                            + (tmp_path / "pushgateway.log").read_text()[-500:]
-                        )
-                    time.sleep(0.1)
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
 
 
 def run(status: Status, finished: datetime, *, run_id: str, seconds: float = 42.0) -> RunResult:
@@ -199,7 +138,7 @@ def test_environments_are_separate_groups(pushgateway: str) -> None:
 
 
 def test_a_gateway_that_is_down_is_a_warning(tmp_path: Path) -> None:
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     at = datetime(2026, 11, 6, 8, 0, tzinfo=UTC)
     textfile = tmp_path / "deploy.prom"
 

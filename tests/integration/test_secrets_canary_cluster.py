@@ -20,7 +20,9 @@ import sys
 from pathlib import Path
 
 from tests.integration.sandbox_cluster import Cluster
+from tests.support.pushgateway import get
 from tests.support.sops_tools import AgeKey, age_key, sops_encrypt, tool
+from tests.unit.test_notify import Hook, hook  # noqa: F401 (fixture)
 
 REPO = Path(__file__).resolve().parents[2]
 UNIDEPLOY = str(Path(sys.executable).parent / "unideploy")
@@ -75,7 +77,11 @@ def _password(sandbox: Cluster, namespace: str) -> str:
 
 
 def test_sandbox_commands_never_write_the_canary(
-    sandbox: Cluster, namespace: str, tmp_path: Path
+    sandbox: Cluster,
+    namespace: str,
+    tmp_path: Path,
+    pushgateway: str,
+    hook: Hook,  # noqa: F811
 ) -> None:
     root, key = _stack(tmp_path, sandbox, namespace)
     log = tmp_path / "debug.log"
@@ -114,7 +120,8 @@ def test_sandbox_commands_never_write_the_canary(
     assert b"app-db" in outputs["drift"].stdout + outputs["drift"].stderr
     # The hand edit now owns the field: the deploy stops on the conflict (exit 4, its message
     # quoting the chart's value), then takes the field back.
-    cli("conflict", "deploy", "-e", "development", codes=(4,))
+    cli("conflict", "deploy", "-e", "development", "--notify-webhook", hook.url, codes=(4,))
+    assert hook.bodies, "the failed deploy was not announced"
     assert b"app-db" in outputs["conflict"].stdout + outputs["conflict"].stderr
     assert _password(sandbox, namespace) == BY_HAND
     cli(
@@ -125,7 +132,14 @@ def test_sandbox_commands_never_write_the_canary(
         "--force-conflicts",
         "--metrics-textfile",
         str(metrics),
+        "--pushgateway",
+        pushgateway,
+        "--notify-webhook",
+        hook.url,
     )
+    assert hook.bodies, "the notify webhook was not called"
+    pushed = get(f"{pushgateway}/metrics")
+    assert "unideploy" in pushed
     assert _password(sandbox, namespace) == CANARY
     reports = tmp_path / "reports"
     for fmt in FORMATS:
@@ -157,6 +171,11 @@ def test_sandbox_commands_never_write_the_canary(
     for path in written:
         if _hits(path.read_bytes()):
             leaks.append(str(path))
+    # What left the process over HTTP: the notify webhook's bodies and the Pushgateway's metrics.
+    if _hits(json.dumps(hook.bodies).encode()):
+        leaks.append("notify webhook body")
+    if _hits(pushed.encode()):
+        leaks.append("pushgateway metrics")
     mirror = sandbox.kubectl(
         "get", "configmaps", "-n", "unideploy-system", "-l", "unideploy.io/run", "-o", "yaml"
     ).stdout
