@@ -495,3 +495,21 @@ def test_on_delete_workloads_wait_only_for_ready_pods() -> None:
         },
     }
     assert assess(target_of(ds), ds).ready
+
+
+def test_polls_start_close_together_and_back_off_to_the_interval() -> None:
+    clock = [0.0]
+    reader = FakeReader(lambda now: deployment(ready=3 if now >= 5 else 0, available=3), clock)
+    result = wait_ready(
+        reader,
+        [deployment()],
+        namespace="apps",
+        timeout_s=60,
+        interval_s=2,
+        first_interval_s=0.25,
+        cancel=SteppingEvent(clock),
+        clock=lambda: clock[0],
+    )
+    # 0, 0.25, 0.75, 1.75, 3.75, 5.75: 0.25 s apart, doubling, then the 2 s interval.
+    assert result.ready and result.elapsed_s == pytest.approx(5.75)
+    assert reader.calls == 6

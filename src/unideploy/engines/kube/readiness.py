@@ -267,8 +267,12 @@ def wait_ready(
     cancel: threading.Event | None = None,
     progress: Progress | None = None,
     clock: Callable[[], float] = time.monotonic,
+    first_interval_s: float | None = None,
 ) -> ReadinessResult:
     """Poll until every tracked object is ready, one fails, time runs out, or `cancel` is set.
+
+    Polls come `first_interval_s` apart at first, doubling up to `interval_s` (a rollout that is
+    nearly done, as after Helm's own wait, is seen at once; a long one costs few requests).
 
     `progress` receives a message each time an object's state changes ("web: 2/3 replicas ready").
     Transient API errors count as "not ready yet"; other API errors are raised. On a timeout,
@@ -280,6 +284,7 @@ def wait_ready(
     last: dict[Target, str] = {}
     seen: dict[Target, Mapping[str, Any] | None] = {}
     statuses: list[Status] = []
+    delay = interval_s if first_interval_s is None else min(first_interval_s, interval_s)
     while True:
         statuses = []
         for target in watch:
@@ -303,5 +308,6 @@ def wait_ready(
         if elapsed >= timeout_s:
             explained = tuple(_explain(reader, st, seen.get(st.target)) for st in statuses)
             return ReadinessResult(False, explained, elapsed, timed_out=True)
-        if token.wait(min(interval_s, max(timeout_s - elapsed, 0.0))):
+        if token.wait(min(delay, max(timeout_s - elapsed, 0.0))):
             return ReadinessResult(False, tuple(statuses), clock() - start, cancelled=True)
+        delay = min(delay * 2, interval_s)

@@ -33,6 +33,9 @@ from unideploy.execute.phases.specs import release_spec
 from unideploy.execute.result import Status
 from unideploy.execute.step import Outcome, StepContext
 
+#: Helm has already waited when the readiness check starts: look again soon, then back off.
+FIRST_POLL_S = 0.25
+
 
 def inputs_hash(rendered: Rendered, values: Mapping[str, Any], kubernetes: str | None) -> str:
     """Stable hash of everything that decides what a release deploys."""
@@ -116,6 +119,7 @@ def release_action(
             timeout_s=release.timeout,
             cancel=step.cancel,
             progress=step.progress,
+            first_interval_s=FIRST_POLL_S,
         )
         if ready.ready:
             return Outcome(Status.CHANGED, f"revision {revision.revision} ready", details)
