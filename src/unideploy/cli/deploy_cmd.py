@@ -43,6 +43,15 @@ from unideploy.service.deploy import DeployRequest, deploy
     help="Independent steps run at once.",
 )
 @click.option(
+    "--schedule",
+    type=click.Choice(["tiers", "needs"]),
+    default="tiers",
+    show_default=True,
+    help="tiers: a tier starts when the one before it is done. needs: a release starts as soon "
+    "as the releases it needs are deployed, whatever its tier (faster; declare every "
+    "dependency with needs).",
+)
+@click.option(
     "--continue-on-error",
     is_flag=True,
     help="After a failure, skip only the steps that depend on it (default: stop).",
@@ -138,6 +147,7 @@ def deploy_command(
     skip_security: bool,
     skip_tests: bool,
     parallel: int,
+    schedule: str,
     continue_on_error: bool,
     incremental: bool,
     recover_pending: bool,
@@ -168,6 +178,7 @@ def deploy_command(
       unideploy deploy -e development
       unideploy deploy -e staging --skip-terraform --debug
       unideploy deploy -e production --dry-run -o json
+      unideploy deploy -e development --schedule needs --parallel 8
     """
     skip = {
         name
@@ -184,6 +195,7 @@ def deploy_command(
         dry_run=dry_run,
         skip=frozenset(skip),
         parallel=parallel,
+        schedule=schedule,
         continue_on_error=continue_on_error,
         incremental=incremental,
         recover_pending=recover_pending,

@@ -41,8 +41,12 @@ def outputs_loader(ctx: PipelineContext) -> Callable[[], None]:
     return ensure
 
 
-def build_phases(ctx: PipelineContext, skip: Collection[str]) -> list[Phase]:
+def build_phases(
+    ctx: PipelineContext, skip: Collection[str], *, by_needs: bool = False
+) -> list[Phase]:
     """The phases in order; `skip` names phases left out by flags (e.g. {"terraform"}).
+
+    `by_needs`: the releases run as one phase ordered by `needs` alone (no barrier between tiers).
 
     The security, images and tests phases are imported only when the run has them: a no-op
     redeploy should not pay for loading checks and test runners it does not use.
@@ -62,7 +66,8 @@ def build_phases(ctx: PipelineContext, skip: Collection[str]) -> list[Phase]:
             from unideploy.execute.phases.images import images_phase
 
             phases.append(images_phase(ctx, ensure_outputs))
-    phases.extend(helm_phases(ctx, ensure_outputs, "--skip-helm" if "helm" in skip else None))
+    skip_helm = "--skip-helm" if "helm" in skip else None
+    phases.extend(helm_phases(ctx, ensure_outputs, skip_helm, by_needs=by_needs))
     if skip_security:
         phases.append(Phase("security", (), skip_security))
     elif needs_cluster(ctx, skip):

@@ -59,6 +59,7 @@ class DeployRequest:
     pushgateway: str | None = None
     metrics_textfile: Path | None = None
     notify_webhook: str | None = None
+    schedule: str = "tiers"  # or "needs": no barrier between tiers, `needs` alone orders
     confirm: Callable[[str], bool] | None = field(default=None, compare=False)
 
     def flags(self) -> dict[str, Any]:
@@ -72,6 +73,7 @@ class DeployRequest:
             "recover_pending": self.recover_pending,
             "force_conflicts": self.force_conflicts,
             "cache_images": self.cache_images,
+            "schedule": self.schedule,
             "values_files": [str(p) for p in self.values_files],
             "sets": [s.split("=", 1)[0] + "=…" for s in self.sets],
             **maintenance_flags(self.maintenance),
@@ -179,7 +181,7 @@ def deploy(stack: Stack, request: DeployRequest, listeners: Iterable[Listener] =
     with lock:
         _load_engines(ctx, request)
         result = runner.run(
-            build_phases(ctx, request.skip),
+            build_phases(ctx, request.skip, by_needs=request.schedule == "needs"),
             environment=request.environment,
             run_id=run_id,
             revision=revision,

@@ -30,7 +30,8 @@ def diff(stack: Stack, request: DeployRequest, listeners: Iterable[Listener] = (
     if "terraform" not in request.skip:
         phases.append(terraform_phase(ctx))
     if "helm" not in request.skip:
-        phases.extend(helm_phases(ctx, outputs_loader(ctx)))
+        # Dry runs change nothing: no release waits for a tier, only for what it needs.
+        phases.extend(helm_phases(ctx, outputs_loader(ctx), by_needs=True))
     if ctx.plan.modules and "terraform" not in request.skip:
         ctx.terraform()
     if ctx.plan.releases and "helm" not in request.skip:

@@ -1,7 +1,9 @@
 """The helm phases: one per tier, in the stack's order; one step per release, ordered by `needs`.
 
 Tiers are phases so they run in order while a failure skips only what needs the failed release
-(with --continue-on-error). The per-release work lives in helm_release.py.
+(with --continue-on-error). Scheduled by needs (`deploy --schedule needs`, and every diff) the
+releases form one phase `helm`: each starts as soon as what it needs is done, whatever its tier.
+The per-release work lives in helm_release.py.
 """
 
 from __future__ import annotations
@@ -18,11 +20,16 @@ PHASE_PREFIX = "helm"
 
 
 def helm_phases(
-    ctx: PipelineContext, ensure_outputs: Callable[[], None], skip_reason: str | None = None
+    ctx: PipelineContext,
+    ensure_outputs: Callable[[], None],
+    skip_reason: str | None = None,
+    *,
+    by_needs: bool = False,
 ) -> list[Phase]:
     """One phase per tier (`helm:<tier>`), each with a step per release of that tier.
 
     `ensure_outputs` loads Terraform outputs from state for modules the run did not apply.
+    With `by_needs`, one phase `helm` holds every release (in tier order), ordered by needs only.
     """
     ids = release_step_ids(ctx)
     phases: list[Phase] = []
@@ -39,6 +46,9 @@ def helm_phases(
                 )
             )
         phases.append(Phase(f"{PHASE_PREFIX}:{tier.name}", tuple(steps), skip_reason))
+    if by_needs and phases:
+        every = tuple(step for phase in phases for step in phase.steps)
+        return [Phase(PHASE_PREFIX, every, skip_reason)]
     return phases
 
 
