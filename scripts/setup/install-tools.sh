@@ -2,8 +2,8 @@
 # Install the local control-plane tools used by `unideploy sandbox` and the
 # cluster tests: etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 # kubectl and kwok, plus sops, age and age-keygen for encrypted values files, and
-# helmfile with the helm binary it runs (the oracle of the helmfile import tests),
-# built from their Go modules at the versions pinned in tools/versions.env.
+# helmfile with the helm binary and the kustomize binary it runs (the oracle of the
+# helmfile import tests), built from their Go modules at the versions pinned in tools/versions.env.
 #
 # Binaries land in a cache outside the repository:
 #   ${UNIDEPLOY_TOOLS_DIR:-~/.cache/unideploy/tools}/<name>-<version>/<name>
@@ -46,6 +46,7 @@ SOPS_VERSION="$(read_version SOPS_VERSION)"
 AGE_VERSION="$(read_version AGE_VERSION)"
 HELMFILE_VERSION="$(read_version HELMFILE_VERSION)"
 HELM_VERSION="$(read_version HELM_VERSION)"
+KUSTOMIZE_VERSION="$(read_version KUSTOMIZE_VERSION)"
 # Staging modules are versioned v0.<minor>.<patch> for Kubernetes v1.<minor>.<patch>.
 STAGING_VERSION="v0.${KUBERNETES_VERSION#v1.}"
 k8s_minor="${KUBERNETES_VERSION#v1.}"; k8s_minor="${k8s_minor%%.*}"
@@ -234,6 +235,21 @@ build_helmfile() {
     install_built helmfile "$HELMFILE_VERSION" "$build/helmfile"
 }
 
+# kustomize (sigs.k8s.io/kustomize/kustomize/v5), which helmfile runs to apply a release's
+# strategicMergePatches/jsonPatches/transformers (without it helmfile prints nothing and exits 0).
+build_kustomize() {
+    need_build "kustomize@$KUSTOMIZE_VERSION" || return 0
+    go_env
+    local build="$tools_dir/.build/kustomize-$KUSTOMIZE_VERSION" dir
+    dir="$(module_dir "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION")"
+    mkdir -p "$build"
+    log "building kustomize $KUSTOMIZE_VERSION"
+    (cd "$dir" && CGO_ENABLED=0 "$go_bin" build -mod=readonly ${jobs:+-p "$jobs"} -trimpath \
+        -ldflags "-s -w -X sigs.k8s.io/kustomize/api/provenance.version=kustomize/$KUSTOMIZE_VERSION" \
+        -o "$build/kustomize" .)
+    install_built kustomize "$KUSTOMIZE_VERSION" "$build/kustomize"
+}
+
 # Smallest first, so a failure in the big build still leaves the others usable.
 status=0
 build_etcd || { log "etcd build failed"; status=1; }
@@ -243,11 +259,12 @@ build_sops || { log "sops build failed"; status=1; }
 build_kube || { log "Kubernetes build failed"; status=1; }
 build_helm || { log "helm build failed"; status=1; }
 build_helmfile || { log "helmfile build failed"; status=1; }
+build_kustomize || { log "kustomize build failed"; status=1; }
 
 for spec in "etcd@$ETCD_VERSION" "kwok@$KWOK_VERSION" "kube-apiserver@$KUBERNETES_VERSION" \
     "kube-controller-manager@$KUBERNETES_VERSION" "kube-scheduler@$KUBERNETES_VERSION" \
     "kubectl@$KUBERNETES_VERSION" "age@$AGE_VERSION" "age-keygen@$AGE_VERSION" "sops@$SOPS_VERSION" \
-    "helm@$HELM_VERSION" "helmfile@$HELMFILE_VERSION"; do
+    "helm@$HELM_VERSION" "helmfile@$HELMFILE_VERSION" "kustomize@$KUSTOMIZE_VERSION"; do
     name="${spec%%@*}"; version="${spec#*@}"
     if have "$name" "$version"; then
         printf '%-24s %s\n' "$name" "$(bin_path "$name" "$version")"

@@ -29,6 +29,7 @@ TOOL_VERSION_KEYS: dict[str, str] = {
     "age-keygen": "AGE_VERSION",
     "helmfile": "HELMFILE_VERSION",
     "helm": "HELM_VERSION",
+    "kustomize": "KUSTOMIZE_VERSION",
 }
 CONTROL_PLANE_TOOLS = (
     "etcd",
