@@ -1,23 +1,42 @@
 """The helmfile corpus against the real helmfile (built by scripts/setup/install-tools.sh, with the
-helm binary it runs): for every entry, plain and templated, and every environment, the releases
-`unideploy plan` lists are the ones helmfile applies (`helmfile list`: enabled and installed), in
-helmfile's order (`helmfile show-dag`, state by state), and the objects unideploy renders equal the
-objects `helmfile template` prints (parsed, compared as a multiset).
+helm and kustomize binaries it runs): for every entry, plain and templated, and every environment,
+the releases `unideploy plan` lists are the ones helmfile applies (`helmfile list`: enabled and
+installed), in helmfile's order (`helmfile show-dag`, state by state), and the objects unideploy
+renders equal the objects `helmfile template` prints (parsed, compared as a multiset).
 
-helmfile runs in a network namespace of its own with no interface up (`unshare -n`): nothing it
-does can leave the machine. Missing binaries fail the tests (never a skip) with the install command.
+helmfile runs in a network namespace of its own (`unshare -n`): nothing it does can leave the
+machine. Missing binaries fail the tests (never a skip) with the install command.
+
+Charts from repositories (`repos`): the entry's charts (its `charts/` directory) are served on
+127.0.0.1 inside a loopback-only namespace (tests/support/loopback_repos.py: a Helm HTTP repository
+and an OCI registry, TLS with a throwaway CA), and helmfile runs in that namespace on a copy of the
+entry whose `repositories[].url` point there. unideploy imports the ORIGINAL file: its plan is
+compared as it is, and the stack it wrote must name the original URLs; for the render, the same
+URL -> served-URL map is applied to that stack (a copy beside it), and the render runs in the same
+namespace. One map, applied to both inputs, so both sides pull the same archives.
+
+strategicMergePatches: helmfile applies them (through kustomize); unideploy reports them as
+unsupported (exit 3) and renders the chart as it is. For releases carrying patches the comparison
+is exact all the same: helmfile's objects equal ours with each patch merged into the one object it
+names, and every patch must change that object (so the objects helmfile changed are exactly the
+patched ones, changed exactly by the patch).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from tests.support.loopback_repos import serving
 from tests.support.sops_tools import tool
 
 from unideploy.config.load import load_stack
@@ -49,13 +68,8 @@ ENTRIES: list[tuple[str, str, list[str]]] = [
     ("readfile", "helmfile.yaml.gotmpl", ["default", "edge"]),
     ("exectmpl", "helmfile.yaml.gotmpl", ["default"]),
 ]
-#: Not rendered: charts from remote repositories (never fetched here), and patches or hooks that
-#: helmfile applies and unideploy reports as unsupported (the import exits 3 for them).
-NOT_RENDERED = {"repos", "unsupported", "layered"}
-#: Where `helmfile show-dag` cannot answer here, the order is left to test_helmfile_corpus.py: it
-#: pulls OCI charts first (repos), and it needs kustomize for strategicMergePatches (unsupported,
-#: and layered, which nests it), printing nothing with exit 0 when kustomize is missing.
-NO_DAG = {"repos", "unsupported", "layered"}
+#: Entries whose releases take charts from their `repositories:`: served on 127.0.0.1 for helmfile.
+SERVED = {"repos"}
 CASES = [(entry, file, env) for entry, file, envs in ENTRIES for env in envs]
 IDS = [f"{entry}-{env}" for entry, _, env in CASES]
 
@@ -80,22 +94,66 @@ def _env(home: Path) -> dict[str, str]:
     }
 
 
-def _helmfile(
-    entry: str, file: str, env: str, home: Path, *command: str, expect: int = 0
-) -> Completed:
-    argv = [tool("helmfile"), "--file", str(CORPUS / entry / file), "--environment", env]
-    argv += ["--helm-binary", tool("helm"), "--no-color", "--sequential-helmfiles", *command]
-    done = run(_netless(argv), cwd=CORPUS / entry, env=_env(home), timeout=300)
+@dataclass(frozen=True)
+class Where:
+    """Where helmfile runs: the state file it reads, the namespace, and the served repositories
+    (each repository URL of the entry -> the URL serving the same charts here)."""
+
+    state: Path
+    inside: Callable[[list[str]], list[str]] = _netless
+    env: dict[str, str] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+
+
+@contextmanager
+def _where(entry: str, file: str, home: Path) -> Iterator[Where]:
+    """The entry as it is, or (SERVED) a copy whose repositories point at charts served here."""
+    if entry not in SERVED:
+        yield Where(CORPUS / entry / file)
+        return
+    state = yaml.safe_load((CORPUS / entry / file).read_text())
+    charts: dict[str, list[str]] = {}
+    for release in state["releases"]:
+        repository, _, name = str(release["chart"]).partition("/")
+        if not repository.startswith("."):
+            charts.setdefault(repository, []).append(name)
+    repositories = {r["name"]: r for r in state["repositories"]}
+    served = {r: [CORPUS / entry / "charts" / n for n in names] for r, names in charts.items()}
+    oci = {r for r in served if repositories[r].get("oci")}
+    http = {r: c for r, c in served.items() if r not in oci}
+    with serving(home / "served", http, {r: served[r] for r in oci}) as loopback:
+        urls = {
+            repositories[r]["url"]: f"{loopback.oci_host}/{r}"
+            if r in oci
+            else f"{loopback.repo_url}/{r}"
+            for r in served
+        }
+        copy = home / "corpus"
+        shutil.copytree(CORPUS / entry, copy / entry)
+        shutil.copytree(CORPUS / "charts", copy / "charts")  # what `../charts/...` names
+        for repository in state["repositories"]:
+            repository["url"] = urls.get(repository["url"], repository["url"])
+        (copy / entry / file).write_text(yaml.safe_dump(state, sort_keys=False))
+        yield Where(copy / entry / file, loopback.inside, loopback.env(), urls)
+
+
+def _helmfile(where: Where, env: str, home: Path, *command: str, expect: int = 0) -> Completed:
+    argv = [tool("helmfile"), "--file", str(where.state), "--environment", env]
+    argv += ["--helm-binary", tool("helm"), "--kustomize-binary", tool("kustomize")]
+    argv += ["--no-color", "--sequential-helmfiles", *command]
+    environment = _env(home) | where.env
+    done = run(where.inside(argv), cwd=where.state.parent, env=environment, timeout=300)
     assert done.returncode == expect, f"{' '.join(command)}: {done.stderr}"
     return done
 
 
-def _import(entry: str, file: str, env: str, home: Path) -> Path:
+def _import(entry: str, file: str, env: str, home: Path) -> tuple[Path, int]:
+    """`unideploy import helmfile` of the entry as it is (never the served copy), and its exit."""
     out = home / "out"
     argv = [UNIDEPLOY, "import", "helmfile", "-f", str(CORPUS / entry / file), "--out", str(out)]
     done = run(_netless([*argv, "-e", env]), env=_env(home), timeout=300)
     assert done.returncode in (0, 3), done.stderr
-    return out / "stack.yaml"
+    return out / "stack.yaml", done.returncode
 
 
 def _planned(stack: Path, env: str, home: Path) -> list[set[str]]:
@@ -110,24 +168,103 @@ def _planned(stack: Path, env: str, home: Path) -> list[set[str]]:
     return [groups[key] for key in sorted(groups)]
 
 
-def _applied(entry: str, file: str, env: str, home: Path) -> set[str]:
+def _applied(where: Where, env: str, home: Path) -> set[str]:
     """`helmfile list`: the releases it would apply (enabled by their condition, installed)."""
-    listed = json.loads(_helmfile(entry, file, env, home, "list", "--output", "json").stdout)
-    assert listed, f"{entry}/{env}: helmfile lists no release; the comparison would prove nothing"
+    listed = json.loads(_helmfile(where, env, home, "list", "--output", "json").stdout)
+    assert listed, f"{where.state}/{env}: helmfile lists no release; the comparison proves nothing"
     return {f"{r['namespace']}/{r['name']}" for r in listed if r["enabled"] and r["installed"]}
 
 
-def _dag(entry: str, file: str, env: str, home: Path) -> list[set[str]]:
+def _dag(where: Where, env: str, home: Path) -> list[set[str]]:
     """`helmfile show-dag`: its groups, one table per state file in the order helmfile runs them."""
     tables: list[dict[int, set[str]]] = []
-    for line in _helmfile(entry, file, env, home, "show-dag").stdout.splitlines():
+    for line in _helmfile(where, env, home, "show-dag").stdout.splitlines():
         cells = line.split()
         if cells[:2] == ["GROUP", "RELEASE"]:
             tables.append({})
         elif cells:
             release = "/".join(cells[1].split("/")[-2:])  # [kube-context/]namespace/name
             tables[-1].setdefault(int(cells[0]), set()).add(release)
+    assert tables, f"{where.state}/{env}: helmfile show-dag printed no table"
     return [table[number] for table in tables for number in sorted(table)]
+
+
+@pytest.mark.parametrize(("entry", "file", "env"), CASES, ids=IDS)
+def test_plan_lists_what_helmfile_applies_in_its_order(
+    entry: str, file: str, env: str, tmp_path: Path
+) -> None:
+    stack, _ = _import(entry, file, env, tmp_path)
+    ours = _planned(stack, env, tmp_path)
+    with _where(entry, file, tmp_path) as where:
+        applied = _applied(where, env, tmp_path)
+        dag = _dag(where, env, tmp_path)
+    assert set().union(*ours) == applied
+    assert ours == [g & applied for g in dag if g & applied]
+
+
+Released = list[tuple[str, str, list[dict[str, Any]]]]  # (namespace, name, objects)
+
+
+def _rendered(stack: Path, env: str, where: Where, home: Path) -> Released:
+    """What unideploy renders; for served entries, from the same charts helmfile pulled."""
+    if not where.urls:
+        found = render_stack(load_stack(stack), env)
+        return [(r.namespace, r.name, [dict(o) for o in r.manifests]) for r in found]
+    text = stack.read_text()
+    for original, served in where.urls.items():
+        assert original in text, f"the imported stack must name {original}, as the helmfile does"
+        text = text.replace(original, served)
+    served_stack = stack.with_name("stack.served.yaml")  # beside it: relative paths still hold
+    served_stack.write_text(text)
+    argv = [sys.executable, "-m", "tests.support.render_json", str(served_stack), env]
+    environment = _env(home) | where.env | {"PYTHONPATH": str(REPO)}
+    done = run(where.inside(argv), cwd=REPO, env=environment, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return [(r["namespace"], r["name"], r["manifests"]) for r in json.loads(done.stdout)]
+
+
+def _patches(state: Path) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The strategicMergePatches of each release (namespace, name), nested helmfiles included."""
+    found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for part in yaml.safe_load_all(state.read_text()):
+        for release in (part or {}).get("releases") or []:
+            key = (release.get("namespace", "default"), release["name"])
+            if release.get("strategicMergePatches"):
+                found.setdefault(key, []).extend(release["strategicMergePatches"])
+        for nested in (part or {}).get("helmfiles") or []:
+            path = nested["path"] if isinstance(nested, dict) else nested
+            found |= _patches(state.parent / path)
+    return found
+
+
+def _merged(target: Any, patch: Any) -> Any:
+    """A strategic merge patch made of maps only (what the corpus uses): maps merge key by key."""
+    assert not isinstance(patch, list), "the corpus patches maps only; lists merge by keys"
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        merged[key] = _merged(merged.get(key), value)
+    return merged
+
+
+def _identity(obj: dict[str, Any]) -> tuple[str, str, str]:
+    return (obj.get("apiVersion", ""), obj.get("kind", ""), obj.get("metadata", {}).get("name", ""))
+
+
+def _patched(released: Released, patches: dict[tuple[str, str], list[dict[str, Any]]]) -> Released:
+    """`released` with each release's patches merged into the one object each names."""
+    result: Released = []
+    for namespace, name, objects in released:
+        objects = list(objects)
+        for patch in patches.get((namespace, name), []):
+            hits = [i for i, o in enumerate(objects) if _identity(o) == _identity(patch)]
+            assert len(hits) == 1, f"patch {_identity(patch)} names {len(hits)} objects of {name}"
+            changed = _merged(objects[hits[0]], patch)
+            assert changed != objects[hits[0]], f"patch {_identity(patch)} changes nothing"
+            objects[hits[0]] = changed
+        result.append((namespace, name, objects))
+    return result
 
 
 def _canonical(objects: Any) -> list[str]:
@@ -135,33 +272,24 @@ def _canonical(objects: Any) -> list[str]:
 
 
 @pytest.mark.parametrize(("entry", "file", "env"), CASES, ids=IDS)
-def test_plan_lists_what_helmfile_applies_in_its_order(
-    entry: str, file: str, env: str, tmp_path: Path
-) -> None:
-    stack = _import(entry, file, env, tmp_path)
-    ours = _planned(stack, env, tmp_path)
-    applied = _applied(entry, file, env, tmp_path)
-    assert set().union(*ours) == applied
-    if entry not in NO_DAG:
-        assert ours == [g & applied for g in _dag(entry, file, env, tmp_path) if g & applied]
-
-
-RENDERED = [case for case in CASES if case[0] not in NOT_RENDERED]
-
-
-@pytest.mark.parametrize(
-    ("entry", "file", "env"), RENDERED, ids=[f"{c[0]}-{c[2]}" for c in RENDERED]
-)
 def test_rendered_objects_equal_helmfile_template(
     entry: str, file: str, env: str, tmp_path: Path
 ) -> None:
-    stack = load_stack(_import(entry, file, env, tmp_path))
-    ours = _canonical(o for r in render_stack(stack, env) for o in r.manifests)
-    if not ours:  # every release left out in this environment: helmfile has nothing either
-        none = _helmfile(entry, file, env, tmp_path, "template", "--skip-deps", expect=3)
-        assert "no releases found" in none.stderr
-        return
-    printed = _helmfile(entry, file, env, tmp_path, "template", "--skip-deps").stdout
+    patches = {} if file.endswith(".gotmpl") else _patches(CORPUS / entry / file)
+    stack, exit_code = _import(entry, file, env, tmp_path)
+    with _where(entry, file, tmp_path) as where:
+        released = _rendered(stack, env, where, tmp_path)
+        if any((namespace, name) in patches for namespace, name, _ in released):
+            assert exit_code == 3, "patches unideploy does not apply must make the import exit 3"
+        ours = _canonical(o for _, _, objects in _patched(released, patches) for o in objects)
+        # Served repositories are added (`helm repo add`) by helmfile's deps step; the others
+        # are never reached, so that step is skipped for them.
+        template = ("template",) if where.urls else ("template", "--skip-deps")
+        if not ours:  # every release left out in this environment: helmfile has nothing either
+            none = _helmfile(where, env, tmp_path, *template, expect=3)
+            assert "no releases found" in none.stderr
+            return
+        printed = _helmfile(where, env, tmp_path, *template).stdout
     theirs = _canonical(yaml.safe_load_all(printed))
     assert theirs, f"{entry}/{env}: helmfile renders nothing; the comparison would prove nothing"
     assert ours == theirs
@@ -177,12 +305,21 @@ def _environments(path: Path) -> set[str]:
     return found
 
 
+def _from_repositories(path: Path) -> bool:
+    """Whether a release of the plain helmfile takes its chart from one of its repositories."""
+    parts = [p or {} for p in yaml.safe_load_all(path.read_text())]
+    names = {r["name"] for p in parts for r in p.get("repositories") or []}
+    charts = [str(r["chart"]) for p in parts for r in p.get("releases") or []]
+    return any(chart.split("/")[0] in names for chart in charts)
+
+
 def test_every_corpus_entry_is_checked_against_helmfile() -> None:
     on_disk = {p.parent.name for p in CORPUS.glob("*/helmfile.yaml*")}
     assert on_disk == {entry for entry, _, _ in ENTRIES}
     for entry, file, envs in ENTRIES:
         if not file.endswith(".gotmpl"):
             assert _environments(CORPUS / entry / file) | {"default"} == set(envs), entry
+            assert _from_repositories(CORPUS / entry / file) == (entry in SERVED), entry
 
 
 def test_a_required_env_unset_is_helmfiles_error_with_exit_2_and_nothing_written(
