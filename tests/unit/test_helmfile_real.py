@@ -353,3 +353,32 @@ def test_without_e_a_templated_helmfile_is_imported_for_default_with_a_warning(
         "dev-data",
         "dev-apps",
     }  # .Values.prefix of default; metrics not installed
+
+
+def test_a_need_naming_another_kube_context_is_refused_as_helmfile_refuses_it(
+    tmp_path: Path,
+) -> None:
+    """helmfile resolves `ctx/ns/name` in kube-context `ctx` only; a release without that
+    context is an undefined release to it, and a config error (exit 2, at the need) to us."""
+    source = tmp_path / "state" / "helmfile.yaml"
+    source.parent.mkdir()
+    shutil.copytree(CORPUS / "charts", tmp_path / "charts")
+    source.write_text(
+        "releases:\n"
+        "  - {name: cache, namespace: data, chart: ../charts/echo}\n"
+        "  - name: local\n"
+        "    namespace: data\n"
+        "    chart: ../charts/echo\n"
+        "    needs: [ctx/data/cache]\n"
+    )
+    theirs = _helmfile(Where(source), "default", tmp_path, "show-dag", expect=1)
+    assert 'depend(s) on an undefined release "ctx/data/cache"' in theirs.stderr
+    argv = [UNIDEPLOY, "import", "helmfile", "-f", str(source), "--out", str(tmp_path / "out")]
+    done = run(_netless(argv), env=_env(tmp_path), timeout=300)
+    assert done.returncode == 2, done.stderr
+    said = " ".join(done.stderr.split())
+    assert "helmfile.yaml:6:" in said
+    assert 'needs "ctx/data/cache" names release data/cache in kube-context "ctx"' in said
+    assert 'write the need as "data/cache"' in said
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out" / "stack.yaml").exists()

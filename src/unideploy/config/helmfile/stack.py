@@ -14,6 +14,7 @@ from unideploy.config.helmfile.model import Imported
 from unideploy.config.helmfile.release import convert_release, warn_conditions
 from unideploy.config.helmfile.source import State, environment_values, read_state, shown, slug
 from unideploy.config.helmfile.tiers import Placed, assign_tiers, need_key
+from unideploy.config.yamlsafe import Positions
 from unideploy.errors import ConfigError, SourceLocation
 
 
@@ -47,7 +48,7 @@ def import_helmfile(
     out = Imported(stack={})
     chosen = environment or "default"
     env_values = {name: environment_values(state, name) for name in {*state.environments, chosen}}
-    converted_all: list[tuple[dict[str, Any], dict[str, Any], str]] = []
+    converted_all: list[tuple[dict[str, Any], dict[str, Any], str, Positions, int]] = []
     for release, base, positions, index, state_name in state.releases:
         if environment is None:
             warn_conditions(release, positions, index, env_values, out)
@@ -55,12 +56,24 @@ def import_helmfile(
             release, base, root, state, positions, index, out, env_values[chosen]
         )
         if converted is not None:
-            converted_all.append((converted, release, state_name))
-    known = {f"{c['namespace']}/{c['name']}": c for c, _, _ in converted_all}
+            converted_all.append((converted, release, state_name, positions, index))
+    default_context = str(state.defaults.get("kubeContext") or "")
+
+    def context_of(release: Mapping[str, Any]) -> str:
+        return str(release.get("kubeContext") or default_context)
+
+    known = {f"{c['namespace']}/{c['name']}": context_of(r) for c, r, _, _, _ in converted_all}
     placed = []
-    for converted, release, state_name in converted_all:
+    for converted, release, state_name, positions, index in converted_all:
         needs = [
-            need_key(str(n), converted["namespace"], known) for n in release.get("needs") or []
+            need_key(
+                str(n),
+                converted["namespace"],
+                context_of(release),
+                known,
+                positions.locate(("releases", index, "needs", i)),
+            )
+            for i, n in enumerate(release.get("needs") or [])
         ]
         kept = tuple(dict.fromkeys(n for n in needs if n is not None))
         if kept:
@@ -86,7 +99,7 @@ def import_helmfile(
         **({"tiers": order} if order else {}),
         "environments": {name: {"cluster": cluster} for name in names},
         "releases": [
-            {**c, "tier": tiers[f"{c['namespace']}/{c['name']}"]} for c, _, _ in converted_all
+            {**c, "tier": tiers[f"{c['namespace']}/{c['name']}"]} for c, *_ in converted_all
         ],
     }
     return out

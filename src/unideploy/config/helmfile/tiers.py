@@ -14,7 +14,7 @@ import graphlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from unideploy.errors import ConfigError
+from unideploy.errors import ConfigError, SourceLocation
 
 
 @dataclass(frozen=True)
@@ -84,8 +84,33 @@ def _label_tiers(releases: Sequence[Placed]) -> tuple[dict[str, str], list[str]]
     return tiers, order
 
 
-def need_key(text: str, namespace: str, known: Mapping[str, object]) -> str | None:
-    """`name`, `ns/name` or `kube-context/ns/name` as an imported key (None: not imported)."""
+def need_key(
+    text: str,
+    namespace: str,
+    context: str,
+    known: Mapping[str, str],
+    location: SourceLocation | None = None,
+) -> str | None:
+    """`name`, `ns/name` or `kube-context/ns/name` as an imported key (None: not imported).
+
+    `known` maps each imported key to its release's kube-context (its `kubeContext`, else
+    helmDefaults'). As in helmfile, a need without a context means the needing release's
+    `context`, and it names a release only in that context: helmfile refuses any other as an
+    undefined release, and so does the import (a config error at the need's line).
+    """
     parts = text.split("/")
     key = "/".join(parts[-2:]) if len(parts) > 1 else f"{namespace}/{text}"
-    return key if key in known else None
+    if key not in known:
+        return None
+    wanted = "/".join(parts[:-2]) if len(parts) > 2 else context
+    if known[key] != wanted:
+        has = f'kube-context "{known[key]}"' if known[key] else "no kube-context"
+        asked = f'kube-context "{wanted}"' if wanted else "no kube-context"
+        raise ConfigError(
+            f'needs "{text}" names release {key} in {asked}, but it has {has}: helmfile '
+            "refuses this as an undefined release",
+            hint=f'write the need as "{known[key] + "/" if known[key] else ""}{key}", or give '
+            "the releases the same kubeContext",
+            location=location,
+        )
+    return key
