@@ -58,7 +58,7 @@ def test_needs_layers_become_tiers_and_unsupported_keys_exit_3_with_their_line(
     )
     assert done.returncode == 3, done.stderr
     assert "unsupported/helmfile.yaml:5:5: release patched: patches" in done.stderr
-    assert "unsupported/helmfile.yaml:9:5: release patched: hooks" in done.stderr
+    assert "unsupported/helmfile.yaml:10:5: release patched: hooks" in done.stderr
     # The nested helmfile is applied before the file that lists it: its tiers come first.
     assert _plan(out, "staging") == [
         ("unsupported-layer-0", "ops", "patched"),
