@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from tests.integration.test_pushgateway import gateway_value, pushgateway  # noqa: F401 (fixture)
+from tests.integration.test_pushgateway import gateway_value
 from tests.unit.test_gates_cli import cli_run, committed_stack
 
 from unideploy.observe.delivery import parse_text
@@ -25,7 +25,7 @@ def finished(run: dict[str, object]) -> float:
 
 def test_two_deploys_count_to_two_with_the_second_timestamp(
     make_stack: Callable[..., Path],
-    pushgateway: str,  # noqa: F811
+    pushgateway: str,
     tmp_path: Path,
 ) -> None:
     stack = committed_stack(make_stack)
