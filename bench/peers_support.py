@@ -1,0 +1,193 @@
+"""Helpers of bench/peers.py: find the peer tools, write one stack in both formats, time a command.
+
+bench/peers.py runs unideploy and helmfile on the same generated releases; this module finds the
+binaries install-tools.sh built, writes stack.yaml and the equivalent helmfile.yaml (same chart by
+path, namespaces, values and `needs`), runs a command with its wall time and peak memory, and
+turns rendered manifests into the input of the raw server-side-apply floor.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+UNIDEPLOY = str(Path(sys.executable).parent / "unideploy")
+CHART = REPO / "helm" / "charts" / "web-app"
+INSTALL = "scripts/setup/install-tools.sh"
+CONTEXT = "unideploy-sandbox"
+NAMESPACES = 5
+CHANGED_RELEASE = "app-0"
+
+
+@dataclass(frozen=True)
+class Tools:
+    helmfile: Path
+    helm: Path
+    kubectl: Path
+    helm_diff: bool
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    max_rss_mb: float
+    code: int
+    output: str
+
+
+def tools_dir() -> Path:
+    """The tools cache: $UNIDEPLOY_TOOLS_DIR, else what install-tools.sh --print-dir says."""
+    if os.environ.get("UNIDEPLOY_TOOLS_DIR"):
+        return Path(os.environ["UNIDEPLOY_TOOLS_DIR"])
+    done = subprocess.run(
+        ["bash", str(REPO / INSTALL), "--print-dir"], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0 or not done.stdout.strip():
+        raise SystemExit(f"peers: `{INSTALL} --print-dir` failed: {done.stderr.strip()}")
+    return Path(done.stdout.strip())
+
+
+def _binary(root: Path, name: str) -> Path:
+    found = sorted(root.glob(f"{name}-v*/{name}"))
+    complete = [path for path in found if (path.parent / ".complete").exists()]
+    if not complete:
+        raise SystemExit(
+            f"peers: no {name} under {root} (looked for {name}-v*/{name} with .complete); "
+            f"build it with `bash {INSTALL}` (it builds helmfile, helm and kubectl from their "
+            "Go modules), or point UNIDEPLOY_TOOLS_DIR at a cache that has it"
+        )
+    return complete[-1]
+
+
+def find_tools() -> Tools:
+    root = tools_dir()
+    helmfile, helm, kubectl = (_binary(root, name) for name in ("helmfile", "helm", "kubectl"))
+    plugins = subprocess.run([str(helm), "plugin", "list"], capture_output=True, text=True)
+    has_diff = any(line.split()[:1] == ["diff"] for line in plugins.stdout.splitlines())
+    return Tools(helmfile=helmfile, helm=helm, kubectl=kubectl, helm_diff=has_diff)
+
+
+def run(cmd: Sequence[str], env: Mapping[str, str], cwd: Path, ok: Sequence[int] = (0,)) -> Run:
+    """Run `cmd`, timing it; peak RSS is the largest of it and the children it waited for."""
+    with tempfile.TemporaryFile() as out:
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            list(cmd), stdout=out, stderr=subprocess.STDOUT, env=dict(env), cwd=cwd
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.monotonic() - started
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+    if code not in ok:
+        raise SystemExit(f"peers: `{' '.join(cmd)}` exited {code}:\n{text[-3000:]}")
+    return Run(seconds=elapsed, max_rss_mb=usage.ru_maxrss / 1024, code=code, output=text)
+
+
+def namespace(prefix: str, index: int) -> str:
+    return f"{prefix}-bench-{index % NAMESPACES}"
+
+
+def needs(prefix: str, index: int, releases: int) -> str | None:
+    """Each frontend release (second half) needs one backend release, as bench/helm_releases.py."""
+    half = releases // 2
+    if index < half:
+        return None
+    return f"{namespace(prefix, index - half)}/app-{index - half}"
+
+
+def write_stacks(root: Path, kubeconfig: Path, releases: int, prefix: str) -> tuple[Path, Path]:
+    """stack.yaml in root/unideploy, helmfile.yaml in root/helmfile: the same N releases."""
+    ours, theirs = root / "unideploy", root / "helmfile"
+    ours.mkdir(parents=True, exist_ok=True)
+    theirs.mkdir(parents=True, exist_ok=True)
+    stack: dict[str, Any] = {
+        "apiVersion": "unideploy.io/v1",
+        "name": "bench",
+        "tiers": ["backend", "frontend"],
+        "environments": {
+            "development": {
+                "values": ["values.yaml"],
+                "cluster": {"kubeconfig": str(kubeconfig), "context": CONTEXT},
+            }
+        },
+        "releases": [],
+    }
+    helmfile: dict[str, Any] = {
+        "helmDefaults": {"kubeContext": CONTEXT, "wait": True, "timeout": 600},
+        "releases": [],
+    }
+    for index in range(releases):
+        name, need = f"app-{index}", needs(prefix, index, releases)
+        ours_release: dict[str, Any] = {
+            "name": name,
+            "namespace": namespace(prefix, index),
+            "chart": {"path": str(CHART)},
+            "tier": "backend" if need is None else "frontend",
+        }
+        theirs_release: dict[str, Any] = {
+            "name": name,
+            "namespace": namespace(prefix, index),
+            "chart": str(CHART),
+            "createNamespace": True,
+            "values": ["values.yaml", f"{name}.yaml"]
+            if name == CHANGED_RELEASE
+            else ["values.yaml"],
+        }
+        if need is not None:
+            ours_release["needs"] = [need]
+            theirs_release["needs"] = [need]
+        stack["releases"].append(ours_release)
+        helmfile["releases"].append(theirs_release)
+    (ours / "stack.yaml").write_text(yaml.safe_dump(stack, sort_keys=False))
+    (theirs / "helmfile.yaml").write_text(yaml.safe_dump(helmfile, sort_keys=False))
+    write_values(root, replicas=1)
+    return ours, theirs / "helmfile.yaml"
+
+
+def write_values(root: Path, replicas: int) -> None:
+    """The values both tools give the chart; `replicas` is CHANGED_RELEASE's own replica count."""
+    common = {"global": {"replicas": {"min": 1}}}
+    own = {"replicas": replicas}
+    (root / "unideploy" / "values.yaml").write_text(
+        yaml.safe_dump({**common, CHANGED_RELEASE: own}, sort_keys=False)
+    )
+    (root / "helmfile" / "values.yaml").write_text(yaml.safe_dump(common, sort_keys=False))
+    (root / "helmfile" / f"{CHANGED_RELEASE}.yaml").write_text(yaml.safe_dump(own))
+
+
+def floor_manifest(rendered: Path, prefix: str, into: Path) -> tuple[Path, list[str]]:
+    """Every object under rendered/manifests/<namespace>/…, moved to `prefix` namespaces."""
+    docs: list[dict[str, Any]] = []
+    spaces: set[str] = set()
+    for path in sorted((rendered / "manifests").rglob("*.yaml")):
+        source_ns = path.relative_to(rendered / "manifests").parts[0]
+        target = f"{prefix}-bench-{source_ns.rsplit('-', 1)[1]}"
+        for doc in yaml.safe_load_all(path.read_text()):
+            if isinstance(doc, dict) and doc.get("kind"):
+                doc.setdefault("metadata", {})["namespace"] = target
+                docs.append(doc)
+                spaces.add(target)
+    if not docs:
+        raise SystemExit(f"peers: nothing rendered under {rendered / 'manifests'}")
+    objects = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}} for ns in spaces]
+    into.write_text(yaml.safe_dump_all(objects + docs, sort_keys=False))
+    return into, sorted(spaces)
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {"cpus": os.cpu_count(), "load": [round(x, 2) for x in os.getloadavg()]}
+    info["kernel"] = os.uname().release
+    for line in Path("/proc/meminfo").read_text().splitlines()[:1]:
+        info["memory"] = line.split(":", 1)[1].strip()
+    return info
