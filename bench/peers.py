@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import sys
@@ -279,7 +280,10 @@ def main() -> int:
     if missing_tools():
         raise SystemExit("peers: sandbox tools missing; run scripts/setup/install-tools.sh")
     with tempfile.TemporaryDirectory(prefix="unideploy-peers-") as tmp:
-        box = Sandbox(Path(tmp) / "sandbox")
+        # Every round leaves its ~3N pods in place (fresh namespaces, no teardown to wait for):
+        # enough fake nodes of 110 pods each that no round runs out of room.
+        nodes = math.ceil(max(1, args.repeat) * (3 * args.releases + 10) / 100)
+        box = Sandbox(Path(tmp) / "sandbox", nodes=nodes)
         bench = Bench(tools, box, Path(tmp), args)
         box.up()
         try:
