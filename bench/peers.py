@@ -26,6 +26,7 @@ from typing import Any
 
 from peers_support import (
     CONTEXT,
+    NAMESPACES,
     REPO,
     UNIDEPLOY,
     Run,
@@ -34,6 +35,7 @@ from peers_support import (
     floor_manifest,
     machine,
     run,
+    table,
     write_stacks,
     write_values,
 )
@@ -138,6 +140,14 @@ class Bench:
                 flush=True,
             )
         self.floor.append(self.raw_apply(number))
+        if number + 1 < max(1, self.args.repeat):
+            self.teardown(number)
+
+    def teardown(self, number: int) -> None:
+        """Delete the round's namespaces, untimed: a round uses 3N of the 254 Service IPs."""
+        spaces = [f"{tool}{number}-bench-{i}" for tool in "uhf" for i in range(NAMESPACES)]
+        delete = ["delete", "namespace", "--ignore-not-found", "--wait", "--timeout=600s", *spaces]
+        run([str(self.tools.kubectl), "--context", CONTEXT, *delete], self.env, self.tmp)
 
     def render(self) -> None:
         """The same objects, rendered once by unideploy for the floor."""
@@ -232,41 +242,6 @@ class Bench:
         }
 
 
-def table(result: dict[str, Any]) -> str:
-    lines = [
-        f"{result['releases']} releases, {result['repeat']} rounds, "
-        f"parallel/concurrency {result['parallel']}, machine {result['machine_before']}",
-        f"floor (kubectl apply --server-side + wait): {result['floor_s']:.2f} s",
-        "| work | unideploy | helmfile | unideploy / helmfile | x floor (unideploy, helmfile) |",
-        "|---|---|---|---|---|",
-    ]
-    for row in result["rows"]:
-        med, floor = row["median_s"], row["times_floor"]
-        ours = f"`{row['unideploy_cmd']}` {med['unideploy']:.2f} s"
-        if "helmfile" in med:
-            theirs = f"`{row['helmfile_cmd']}` {med['helmfile']:.2f} s"
-            ratio = f"{row['ratio_unideploy_over_helmfile']:.3f}"
-            times = f"{floor['unideploy']:.2f}x, {floor['helmfile']:.2f}x"
-        else:
-            theirs, ratio, times = (
-                f"`{row['helmfile_cmd']}` {row['helmfile']}",
-                "—",
-                f"{floor['unideploy']:.2f}x, —",
-            )
-        lines.append(f"| {row['work']} | {ours} | {theirs} | {ratio} | {times} |")
-    rss, start = result["peak_rss_mb"], result["startup_median_of_10_s"]
-    lines.append(
-        f"peak RSS of a full deploy: unideploy {rss.get('unideploy')} MB, "
-        f"helmfile (+helm) {rss.get('helmfile')} MB"
-    )
-    lines.append(
-        f"`unideploy --help` {start['help_s']:.3f} s, "
-        f"`validate -e development` {start['validate_s']:.3f} s (median of 10)"
-    )
-    lines.append(f"diff exit codes (0 = nothing to change): {result['diff_exit_codes']}")
-    return "\n".join(lines)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--releases", type=int, default=50)
@@ -280,9 +255,8 @@ def main() -> int:
     if missing_tools():
         raise SystemExit("peers: sandbox tools missing; run scripts/setup/install-tools.sh")
     with tempfile.TemporaryDirectory(prefix="unideploy-peers-") as tmp:
-        # Every round leaves its ~3N pods in place (fresh namespaces, no teardown to wait for):
-        # enough fake nodes of 110 pods each that no round runs out of room.
-        nodes = math.ceil(max(1, args.repeat) * (3 * args.releases + 10) / 100)
+        # A round's 3N pods (deleted before the next round): fake nodes of 110 pods each.
+        nodes = math.ceil((3 * args.releases + 10) / 100)
         box = Sandbox(Path(tmp) / "sandbox", nodes=nodes)
         bench = Bench(tools, box, Path(tmp), args)
         box.up()

@@ -191,3 +191,38 @@ def machine() -> dict[str, Any]:
     for line in Path("/proc/meminfo").read_text().splitlines()[:1]:
         info["memory"] = line.split(":", 1)[1].strip()
     return info
+
+
+def table(result: dict[str, Any]) -> str:
+    lines = [
+        f"{result['releases']} releases, {result['repeat']} rounds, "
+        f"parallel/concurrency {result['parallel']}, machine {result['machine_before']}",
+        f"floor (kubectl apply --server-side + wait): {result['floor_s']:.2f} s",
+        "| work | unideploy | helmfile | unideploy / helmfile | x floor (unideploy, helmfile) |",
+        "|---|---|---|---|---|",
+    ]
+    for row in result["rows"]:
+        med, floor = row["median_s"], row["times_floor"]
+        ours = f"`{row['unideploy_cmd']}` {med['unideploy']:.2f} s"
+        if "helmfile" in med:
+            theirs = f"`{row['helmfile_cmd']}` {med['helmfile']:.2f} s"
+            ratio = f"{row['ratio_unideploy_over_helmfile']:.3f}"
+            times = f"{floor['unideploy']:.2f}x, {floor['helmfile']:.2f}x"
+        else:
+            theirs, ratio, times = (
+                f"`{row['helmfile_cmd']}` {row['helmfile']}",
+                "—",
+                f"{floor['unideploy']:.2f}x, —",
+            )
+        lines.append(f"| {row['work']} | {ours} | {theirs} | {ratio} | {times} |")
+    rss, start = result["peak_rss_mb"], result["startup_median_of_10_s"]
+    lines.append(
+        f"peak RSS of a full deploy: unideploy {rss.get('unideploy')} MB, "
+        f"helmfile (+helm) {rss.get('helmfile')} MB"
+    )
+    lines.append(
+        f"`unideploy --help` {start['help_s']:.3f} s, "
+        f"`validate -e development` {start['validate_s']:.3f} s (median of 10)"
+    )
+    lines.append(f"diff exit codes (0 = nothing to change): {result['diff_exit_codes']}")
+    return "\n".join(lines)
