@@ -115,7 +115,7 @@ def test_a_failed_rollback_reports_the_upgrade_error_first() -> None:
 
 
 def test_conflicts_on_a_secret_show_neither_value(monkeypatch: Any) -> None:
-    from unideploy.engines.kube.conflicts import FieldConflict
+    from unideploy.engines.kube.conflicts import DryRun, FieldConflict
     from unideploy.execute.phases import ownership
 
     secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}}
@@ -125,7 +125,8 @@ def test_conflicts_on_a_secret_show_neither_value(monkeypatch: Any) -> None:
     ]
     pinned = (ownership.Pinned("Secret ns/db", "ns", secret, {"kind": "Secret"}, None),)
     monkeypatch.setattr(ownership, "pin_release", lambda *a: pinned)
-    monkeypatch.setattr(ownership, "find_conflicts", lambda *a, **k: (found, ""))
+    answer = DryRun(None, tuple(found))
+    monkeypatch.setattr(ownership, "dry_run_as", lambda *a, **k: answer)
     check = ownership.check_release(None, release(), [secret], "helm")
     message = ownership.conflict_message(check.conflicts)
     assert "bGl2ZQ==" not in message and "b3Vy" not in message

@@ -61,25 +61,6 @@ def _show(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def find_conflicts(
-    api: Any,
-    manifest: dict[str, Any],
-    live: dict[str, Any],
-    *,
-    namespace: str | None,
-    field_manager: str,
-    label: str,
-) -> tuple[list[FieldConflict], str]:
-    """(conflicts, error): the fields of `manifest` that `live`'s other managers own.
-
-    `error` is the server's message when the dry run failed for another reason ("" otherwise).
-    """
-    answer = dry_run_as(
-        api, manifest, live, namespace=namespace, field_manager=field_manager, label=label
-    )
-    return list(answer.conflicts), answer.error
-
-
 @dataclass(frozen=True)
 class DryRun:
     """The server's answer to an apply dry run: the object it would store, and what conflicts."""

@@ -17,7 +17,7 @@ from unideploy.config.ownership import Target, autoscaler_targets, keep_live, le
 from unideploy.diffs.normalize import object_key, redact_value
 from unideploy.engines.helm.contract import KeptFields, Manifest
 from unideploy.engines.kube.client import CLUSTER_SCOPED, KubeReader
-from unideploy.engines.kube.conflicts import FieldConflict, find_conflicts
+from unideploy.engines.kube.conflicts import FieldConflict, dry_run_as
 from unideploy.engines.kube.objects import list_objects
 from unideploy.engines.kube.snapshot import LiveSnapshot
 
@@ -122,7 +122,7 @@ def check_release(
     for item in pinned:
         if item.live is None:
             continue
-        found, error = find_conflicts(
+        answer = dry_run_as(
             api,
             item.manifest,
             item.live,
@@ -130,9 +130,9 @@ def check_release(
             field_manager=field_manager,
             label=item.key,
         )
-        conflicts.extend(shown(item.manifest, found))
-        if error:
-            errors.append(f"{item.key}: {error}")
+        conflicts.extend(shown(item.manifest, answer.conflicts))
+        if answer.error:
+            errors.append(f"{item.key}: {answer.error}")
     return OwnershipCheck(pinned, tuple(conflicts), tuple(errors))
 
 
