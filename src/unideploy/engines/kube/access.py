@@ -159,6 +159,11 @@ def can_i(
     )
 
 
+def may_do_everything(api: ApiClient) -> bool:
+    """Whether the credentials may do every verb on every resource (cluster-admin, a sandbox's)."""
+    return can_i(api, "*", "*", "*").allowed
+
+
 def whoami(api: ApiClient) -> str:
     """The user name the API server authenticates the kubeconfig's credentials as."""
     review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}

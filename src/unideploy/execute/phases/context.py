@@ -109,19 +109,14 @@ class PipelineContext:
         return self._engine("kube", self.make_kube)
 
     def live(self) -> LiveSnapshot:
-        """Live objects read once per kind and namespace: only for a run that changes nothing."""
-        api = self.kube()
-        snapshot: LiveSnapshot = self._engine("live", lambda: LiveSnapshot(api))
-        return snapshot
+        """Live objects read once per kind and namespace, for the run's reads that allow it.
 
-    def presence(self) -> LiveSnapshot:
-        """Which objects exist, read once per kind and namespace, for `--incremental`'s skip.
-
-        A release is skipped only when its inputs are those of its last deploy, so this run has
-        not touched its objects: a read from earlier in the run is as good as a fresh one.
+        A dry run changes nothing; `--incremental` checks the presence of objects of releases
+        whose inputs match their last deploy, which this run has therefore not touched: for both,
+        a read from earlier in the run is as good as a fresh one.
         """
         api = self.kube()
-        snapshot: LiveSnapshot = self._engine("presence", lambda: LiveSnapshot(api))
+        snapshot: LiveSnapshot = self._engine("live", lambda: LiveSnapshot(api))
         return snapshot
 
     def workspace(self, module: str) -> TerraformWorkspace:

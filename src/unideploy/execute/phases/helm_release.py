@@ -207,7 +207,7 @@ def _incremental_skip(
         return None
     if last.get("revision") != previous.revision:
         return None
-    present = ctx.presence()
+    present = ctx.live()
     for manifest in rendered.manifests:
         meta = manifest.get("metadata", {})
         namespace = meta.get("namespace") or release.namespace
