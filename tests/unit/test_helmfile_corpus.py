@@ -72,8 +72,13 @@ def _groups(stack: Path, environment: str) -> list[set[str]]:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
+    return plan_groups(done.stdout)
+
+
+def plan_groups(plan_json: str) -> list[set[str]]:
+    """`ns/name` of the releases of `unideploy plan -o json`, grouped by tier and wave, in order."""
     groups: dict[tuple[int, int], set[str]] = {}
-    for rank, tier in enumerate(json.loads(done.stdout)["tiers"]):
+    for rank, tier in enumerate(json.loads(plan_json)["tiers"]):
         for release in tier["releases"]:
             key = (rank, release["wave"])
             groups.setdefault(key, set()).add(f"{release['namespace']}/{release['name']}")

@@ -38,6 +38,7 @@ import pytest
 import yaml
 from tests.support.loopback_repos import serving
 from tests.support.sops_tools import tool
+from tests.unit.test_helmfile_corpus import plan_groups
 
 from unideploy.config.load import load_stack
 from unideploy.engines.process import Completed, run
@@ -160,12 +161,7 @@ def _planned(stack: Path, env: str, home: Path) -> list[set[str]]:
     argv = [UNIDEPLOY, "--stack", str(stack), "plan", "-e", env, "-o", "json"]
     done = run(argv, env=_env(home), timeout=120)
     assert done.returncode == 0, done.stderr
-    groups: dict[tuple[int, int], set[str]] = {}
-    for rank, tier in enumerate(json.loads(done.stdout)["tiers"]):
-        for release in tier["releases"]:
-            key = (rank, release["wave"])
-            groups.setdefault(key, set()).add(f"{release['namespace']}/{release['name']}")
-    return [groups[key] for key in sorted(groups)]
+    return plan_groups(done.stdout)
 
 
 def _applied(where: Where, env: str, home: Path) -> set[str]:
