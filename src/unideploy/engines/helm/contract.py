@@ -142,7 +142,7 @@ class Revision:
 
 
 class HelmEngine(Protocol):
-    """What the pipeline needs from Helm; seven operations, nothing more."""
+    """What the pipeline needs from Helm; eight operations, nothing more."""
 
     def render(self, spec: ReleaseSpec, *, live: bool = False) -> Rendered:
         """Render the release, objects sorted deterministically.
@@ -150,6 +150,10 @@ class HelmEngine(Protocol):
         Offline (no cluster) by default; with `live`, as Helm's server-side dry run of the next
         install/upgrade, so templates that `lookup` the cluster see what it holds.
         """
+        ...
+
+    def chart_digest(self, spec: ReleaseSpec) -> str:
+        """The digest of the chart `spec` names (as `render` reports it), without rendering."""
         ...
 
     def deployed_manifest(self, name: str, namespace: str) -> tuple[Manifest, ...]:

@@ -159,6 +159,10 @@ class SdkHelm:
             reads_cluster=looks_up,
         )
 
+    def chart_digest(self, spec: ReleaseSpec) -> str:
+        """The chart's digest (a local directory by content, an archive by Helm's digest)."""
+        return self.charts.resolve(spec).digest
+
     def deployed_manifest(self, name: str, namespace: str) -> tuple[Manifest, ...]:
         """The objects Helm recorded for the release's last deployed revision (empty: none)."""
         spec = ReleaseSpec(name=name, namespace=namespace, chart="")

@@ -50,6 +50,33 @@ def list_objects(
     return items
 
 
+#: Ask a LIST for metadata only (PartialObjectMetadataList): names and labels, no data.
+METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+
+
+def list_metadata(
+    api: ApiClient, api_version: str, kind: str, namespace: str | None, label_selector: str
+) -> list[dict[str, Any]]:
+    """The metadata of every object of one kind matching `label_selector` (no spec, no data).
+
+    For kinds whose objects are large and only their labels are wanted: Helm's release records
+    are Secrets holding a whole compressed release each.
+    """
+    served = resource(api, api_version, kind)
+    if served is None:
+        return []
+    query = [("labelSelector", label_selector)]
+    collection = served.collection(namespace)
+    status, decoded, message = call(api, "GET", collection, query=query, accept=METADATA_ONLY)
+    if status >= 400:
+        raise EngineError(
+            f"listing {kind} in {namespace or 'the cluster'} failed: HTTP {status} {message}",
+            hint=f"the credentials need list on {served.plural} there",
+            retryable=status >= 500 or status == 429,
+        )
+    return [item.get("metadata") or {} for item in (decoded or {}).get("items") or []]
+
+
 def json_patch(
     api: ApiClient, obj: dict[str, Any], operations: list[dict[str, Any]]
 ) -> tuple[bool, str]:

@@ -27,10 +27,11 @@ def call(
     query: list[tuple[str, str]] | None = None,
     body: Any = None,
     content_type: str | None = "application/json",
+    accept: str = "application/json",
     timeout: float | tuple[float, float] = DEFAULT_TIMEOUT_S,
 ) -> tuple[int, Any, str]:
     """(HTTP status, decoded JSON body or None, the server's message or the HTTP reason)."""
-    headers = {"Accept": "application/json"}
+    headers = {"Accept": accept}
     if content_type:
         headers["Content-Type"] = content_type
     try:

@@ -19,6 +19,7 @@ from unideploy.engines.helm.contract import HelmEngine
 from unideploy.engines.kube.snapshot import LiveSnapshot
 from unideploy.engines.terraform.contract import TerraformEngine
 from unideploy.engines.terraform.model import TerraformWorkspace
+from unideploy.execute.phases.helm_heads import HelmHeads
 from unideploy.plan.build import Plan
 
 
@@ -118,6 +119,16 @@ class PipelineContext:
         api = self.kube()
         snapshot: LiveSnapshot = self._engine("live", lambda: LiveSnapshot(api))
         return snapshot
+
+    def heads(self) -> HelmHeads:
+        """Each release's newest Helm revision and state, read once per namespace per run.
+
+        Only this run changes the plan's releases while it holds the environment lock, and it
+        asks for a head only before touching that release.
+        """
+        api = self.kube()
+        heads: HelmHeads = self._engine("heads", lambda: HelmHeads(api))
+        return heads
 
     def workspace(self, module: str) -> TerraformWorkspace:
         """Where a Terraform module's code and this environment's state live."""

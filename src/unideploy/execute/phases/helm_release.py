@@ -1,8 +1,9 @@
 """One release's step in a helm phase: render, (maybe) skip, install or upgrade, wait, undo.
 
-The inputs hash (chart digest + merged values + targeted Kubernetes version) is recorded with the
-revision; with `--incremental` a release whose hash matches its last successful deploy and whose
-live objects are all present is skipped without calling Helm. A release stuck in pending-* fails
+The inputs hash (chart digest + merged values + targeted Kubernetes version) and the rendered
+object keys are recorded with the revision; with `--incremental` a release whose hash matches its
+last successful deploy and whose objects are all live is skipped before rendering and without
+calling Helm (see incremental). A release stuck in pending-* fails
 with the explanation, or is rolled back first with `--recover-pending`. Before the upgrade, a dry
 run as Helm's field manager finds fields another manager owns: the release is refused (nothing
 applied) unless `--force-conflicts`; fields left to others are applied with their live values.
@@ -11,9 +12,8 @@ applied) unless `--force-conflicts`; fields left to others are applied with thei
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -27,6 +27,12 @@ from unideploy.engines.kube.webhooks import failed_webhook, webhook_hint
 from unideploy.errors import EngineError
 from unideploy.execute.maintenance import tolerates_unready, unready_warning
 from unideploy.execute.phases.context import PipelineContext
+from unideploy.execute.phases.incremental import (
+    inputs_hash,
+    object_keys,
+    skip_rendered,
+    skip_unrendered,
+)
 from unideploy.execute.phases.ownership import check_release, conflict_message
 from unideploy.execute.phases.release_diff import release_diff
 from unideploy.execute.phases.specs import release_spec
@@ -37,26 +43,21 @@ from unideploy.execute.step import Outcome, StepContext
 FIRST_POLL_S = 0.25
 
 
-def inputs_hash(rendered: Rendered, values: Mapping[str, Any], kubernetes: str | None) -> str:
-    """Stable hash of everything that decides what a release deploys."""
-    document = json.dumps(
-        {"chart": rendered.chart_digest, "values": values, "kubernetes": kubernetes},
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(document.encode()).hexdigest()
-
-
-def render_release(
-    ctx: PipelineContext, release: Release
-) -> tuple[dict[str, Any], ReleaseSpec, Rendered]:
-    """Layer the release's values (Terraform outputs resolved when known) and render its chart."""
+def release_inputs(ctx: PipelineContext, release: Release) -> tuple[dict[str, Any], ReleaseSpec]:
+    """The release's layered values (Terraform outputs resolved when known) and its spec."""
     outputs = ctx.outputs.snapshot()
     complete = all(module.name in outputs for module in ctx.plan.modules)
     # A dry run before the first apply has no outputs yet: render with the references shown.
     use_outputs = None if ctx.dry_run and not complete else outputs
     values = release_values(ctx.stack, ctx.env_values, release, use_outputs)
-    spec = release_spec(ctx, release, values, description=f"unideploy {ctx.environment}")
+    return values, release_spec(ctx, release, values, description=f"unideploy {ctx.environment}")
+
+
+def render_release(
+    ctx: PipelineContext, release: Release
+) -> tuple[dict[str, Any], ReleaseSpec, Rendered]:
+    """The release's values and spec (release_inputs) and its chart rendered with them."""
+    values, spec = release_inputs(ctx, release)
     # Preflight, the security gate, --cache-images and the helm step render the same release:
     # once per run for the same values.
     key = f"{release.key}:" + json.dumps(values, sort_keys=True, default=str)
@@ -73,14 +74,21 @@ def release_action(
 
     def action(step: StepContext) -> Outcome:
         ensure_outputs()
+        target = ctx.stack.environment(ctx.environment).kubernetes_version
+        if ctx.incremental and not ctx.dry_run:
+            values, spec = release_inputs(ctx, release)
+            inputs = inputs_hash(ctx.helm().chart_digest(spec), values, target)
+            unchanged = skip_unrendered(ctx, release, step_id, inputs)
+            if unchanged is not None:
+                return unchanged
         values, spec, rendered = render_release(ctx, release)
         engine = ctx.helm()
-        target = ctx.stack.environment(ctx.environment).kubernetes_version
         details: dict[str, Any] = {
             "chart": f"{rendered.chart_name}-{rendered.chart_version}",
             "chart_digest": rendered.chart_digest,
             "objects": len(rendered.manifests),
-            "inputs_hash": inputs_hash(rendered, values, target),
+            "inputs_hash": inputs_hash(rendered.chart_digest, values, target),
+            "object_keys": object_keys(rendered.manifests, release.namespace),
         }
         if ctx.dry_run:
             return _dry_run(ctx, release, spec, rendered, details)
@@ -93,7 +101,7 @@ def release_action(
             history = _recover(engine, release, history)
         previous = last_deployed(history)
         details["previous_revision"] = previous.revision if previous else None
-        unchanged = _incremental_skip(ctx, step_id, details, previous, rendered, release)
+        unchanged = skip_rendered(ctx, step_id, details, previous)
         if unchanged is not None:
             return unchanged
         check = check_release(ctx.kube(), release, rendered.manifests, helm_field_manager())
@@ -190,32 +198,6 @@ def _recover(engine: HelmEngine, release: Release, history: list[Revision]) -> l
     else:
         engine.rollback(release.name, release.namespace, good.revision, timeout_s=release.timeout)
     return engine.history(release.name, release.namespace)
-
-
-def _incremental_skip(
-    ctx: PipelineContext,
-    step_id: str,
-    details: dict[str, Any],
-    previous: Revision | None,
-    rendered: Rendered,
-    release: Release,
-) -> Outcome | None:
-    if not ctx.incremental or previous is None or previous.status != "deployed":
-        return None
-    last = ctx.last_success(step_id)
-    if not last or last.get("inputs_hash") != details["inputs_hash"]:
-        return None
-    if last.get("revision") != previous.revision:
-        return None
-    present = ctx.live()
-    for manifest in rendered.manifests:
-        meta = manifest.get("metadata", {})
-        namespace = meta.get("namespace") or release.namespace
-        live = present.get(manifest["apiVersion"], manifest["kind"], namespace, meta["name"])
-        if live is None:
-            return None
-    details["revision"] = previous.revision
-    return Outcome(Status.UNCHANGED, f"inputs unchanged at revision {previous.revision}", details)
 
 
 def _with_hint(ctx: PipelineContext, exc: EngineError) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from unideploy.engines.helm.contract import Revision
 from unideploy.engines.kube import access as kube_access
 from unideploy.errors import EngineError
 from unideploy.execute.phases.context import PipelineContext
@@ -244,17 +245,29 @@ def _stuck(ctx: PipelineContext) -> Outcome:
     wanted = {planned.key for planned in ctx.plan.releases}
     # Per release namespace: listing Helm's release Secrets in every namespace would take a
     # cluster-wide `list secrets`, which reads every Secret of the cluster.
-    stuck = [
-        f"{latest.namespace}/{latest.release}: {stuck_message(latest)}"
+    # Helm's storage labels say which heads are pending; only those are read through Helm,
+    # for the description and time their message quotes.
+    pending = [
+        head
         for namespace in sorted({planned.namespace for planned in ctx.plan.releases})
-        for latest in ctx.helm().releases(namespace)
-        if latest.pending and f"{latest.namespace}/{latest.release}" in wanted
+        for head in ctx.heads().in_namespace(namespace).values()
+        if head.pending and f"{head.namespace}/{head.release}" in wanted
+    ]
+    stuck = [
+        f"{head.namespace}/{head.release}: {stuck_message(_described(ctx, head))}"
+        for head in sorted(pending, key=lambda head: (head.namespace, head.release))
     ]
     if not stuck:
         return Outcome(Status.SUCCEEDED, "no release stuck in pending-*")
     if ctx.recover_pending:
         return Outcome(Status.WARNED, "will be rolled back first: " + " | ".join(stuck))
     return Outcome(Status.FAILED, " | ".join(stuck), {"stuck": stuck})
+
+
+def _described(ctx: PipelineContext, head: Revision) -> Revision:
+    """The head as Helm's history describes it (when it was written, by whom)."""
+    history = ctx.helm().history(head.release, head.namespace)
+    return history[-1] if history else head
 
 
 ENDPOINT_TIMEOUT_S = 2.0  # the public system's TCP connect timeout
