@@ -3,7 +3,9 @@
 # cluster tests: etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 # kubectl and kwok, plus sops, age and age-keygen for encrypted values files, and
 # helmfile with the helm binary and the kustomize binary it runs (the oracle of the
-# helmfile import tests), built from their Go modules at the versions pinned in tools/versions.env.
+# helmfile import tests), and Flux's source-controller, kustomize-controller and helm-controller
+# (`unideploy sandbox up --gitops flux`, with their CRDs copied beside them into crds/), built from
+# their Go modules at the versions pinned in tools/versions.env.
 #
 # Binaries land in a cache outside the repository:
 #   ${UNIDEPLOY_TOOLS_DIR:-~/.cache/unideploy/tools}/<name>-<version>/<name>
@@ -47,6 +49,9 @@ AGE_VERSION="$(read_version AGE_VERSION)"
 HELMFILE_VERSION="$(read_version HELMFILE_VERSION)"
 HELM_VERSION="$(read_version HELM_VERSION)"
 KUSTOMIZE_VERSION="$(read_version KUSTOMIZE_VERSION)"
+SOURCE_CONTROLLER_VERSION="$(read_version SOURCE_CONTROLLER_VERSION)"
+KUSTOMIZE_CONTROLLER_VERSION="$(read_version KUSTOMIZE_CONTROLLER_VERSION)"
+HELM_CONTROLLER_VERSION="$(read_version HELM_CONTROLLER_VERSION)"
 # Staging modules are versioned v0.<minor>.<patch> for Kubernetes v1.<minor>.<patch>.
 STAGING_VERSION="v0.${KUBERNETES_VERSION#v1.}"
 k8s_minor="${KUBERNETES_VERSION#v1.}"; k8s_minor="${k8s_minor%%.*}"
@@ -250,12 +255,52 @@ build_kustomize() {
     install_built kustomize "$KUSTOMIZE_VERSION" "$build/kustomize"
 }
 
+# Flux's controllers (github.com/fluxcd/<name>), built inside a writable copy of their own module
+# so that its replace directives and pinned dependencies apply, as in Flux's release builds.
+# build_flux_controller <name> <version>
+build_flux_controller() {
+    local name="$1" version="$2"
+    need_build "$name@$version" || return 0
+    go_env
+    local build="$tools_dir/.build/$name-$version" dir dest="$tools_dir/$name-$version"
+    dir="$(module_dir "github.com/fluxcd/$name@$version")"
+    rm -rf "$build"
+    mkdir -p "$tools_dir/.build"
+    cp -r "$dir" "$build"
+    chmod -R u+w "$build"
+    log "building $name $version"
+    (
+        cd "$build"
+        # go.mod replaces the controller's API types with ./api, a nested module that the module
+        # zip leaves out; the api version it requires is served by the proxy, so use that.
+        "$go_bin" mod edit -dropreplace="github.com/fluxcd/$name/api"
+        if [[ "$name" == source-controller ]]; then
+            # source-controller v1.9.6 requires github.com/fluxcd/pkg/artifact v0.18.3, but the
+            # module proxy used here refuses the v0.18.2+ zips (HTTP 403); v0.18.1 has the same API.
+            "$go_bin" mod edit -replace github.com/fluxcd/pkg/artifact=github.com/fluxcd/pkg/artifact@v0.18.1
+        fi
+        CGO_ENABLED=0 "$go_bin" build -mod=mod ${jobs:+-p "$jobs"} -trimpath -ldflags "-s -w" \
+            -o "$build/bin/$name" .
+    )
+    rm -rf "$dest/crds"
+    mkdir -p "$dest/crds"
+    cp "$build"/config/crd/bases/*.yaml "$dest/crds/"
+    install_built "$name" "$version" "$build/bin/$name"
+    rm -rf "$build"
+}
+
 # Smallest first, so a failure in the big build still leaves the others usable.
 status=0
 build_etcd || { log "etcd build failed"; status=1; }
 build_kwok || { log "kwok build failed"; status=1; }
 build_age || { log "age build failed"; status=1; }
 build_sops || { log "sops build failed"; status=1; }
+build_flux_controller source-controller "$SOURCE_CONTROLLER_VERSION" ||
+    { log "source-controller build failed"; status=1; }
+build_flux_controller kustomize-controller "$KUSTOMIZE_CONTROLLER_VERSION" ||
+    { log "kustomize-controller build failed"; status=1; }
+build_flux_controller helm-controller "$HELM_CONTROLLER_VERSION" ||
+    { log "helm-controller build failed"; status=1; }
 build_kube || { log "Kubernetes build failed"; status=1; }
 build_helm || { log "helm build failed"; status=1; }
 build_helmfile || { log "helmfile build failed"; status=1; }
@@ -264,7 +309,9 @@ build_kustomize || { log "kustomize build failed"; status=1; }
 for spec in "etcd@$ETCD_VERSION" "kwok@$KWOK_VERSION" "kube-apiserver@$KUBERNETES_VERSION" \
     "kube-controller-manager@$KUBERNETES_VERSION" "kube-scheduler@$KUBERNETES_VERSION" \
     "kubectl@$KUBERNETES_VERSION" "age@$AGE_VERSION" "age-keygen@$AGE_VERSION" "sops@$SOPS_VERSION" \
-    "helm@$HELM_VERSION" "helmfile@$HELMFILE_VERSION" "kustomize@$KUSTOMIZE_VERSION"; do
+    "helm@$HELM_VERSION" "helmfile@$HELMFILE_VERSION" "kustomize@$KUSTOMIZE_VERSION" \
+    "source-controller@$SOURCE_CONTROLLER_VERSION" "kustomize-controller@$KUSTOMIZE_CONTROLLER_VERSION" \
+    "helm-controller@$HELM_CONTROLLER_VERSION"; do
     name="${spec%%@*}"; version="${spec#*@}"
     if have "$name" "$version"; then
         printf '%-24s %s\n' "$name" "$(bin_path "$name" "$version")"

@@ -26,9 +26,9 @@ NEEDED_TOOLS = (
 )
 
 
-def require_tools() -> None:
-    """Skip (outside CI) or fail (CI=true) when a sandbox tool is not installed."""
-    missing = missing_tools(NEEDED_TOOLS)
+def require_tools(names: tuple[str, ...] = NEEDED_TOOLS) -> None:
+    """Skip (outside CI) or fail (CI=true) when a sandbox tool (of `names`) is not installed."""
+    missing = missing_tools(names)
     if not missing:
         return
     reason = (

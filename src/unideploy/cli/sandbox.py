@@ -16,6 +16,7 @@ from rich.table import Table
 
 from unideploy.exitcodes import ExitCode
 from unideploy.sandbox import CONTEXT, Sandbox, SandboxStatus, default_state_dir
+from unideploy.sandbox.flux import GITOPS_FLAVORS
 from unideploy.sandbox.nodes import NodeOptions, parse_label, parse_taint
 from unideploy.sandbox.webhook_log import WEBHOOK_MODES, WEBHOOKS_SIMULATE
 
@@ -68,6 +69,12 @@ def _render(status: SandboxStatus, output: str, extra: dict[str, object] | None 
         console.print(f"network: {network}; LoadBalancer addresses from 127.240.0.0/16")
     if status.audit_log:
         console.print(f"audit log: {status.audit_log}", soft_wrap=True)  # a path: never wrapped
+    if status.gitops:
+        console.print(
+            f"gitops: {status.gitops['flavor']}; push to {status.gitops['repository']} "
+            f"(branch {status.gitops['branch']}); Flux fetches {status.gitops['url']}",
+            soft_wrap=True,
+        )
     console.print(f"kubeconfig: {status.kubeconfig}  (context {CONTEXT})")
 
 
@@ -129,6 +136,14 @@ def sandbox_group() -> None:
     "bodies) to STATE_DIR/audit.log, rotated at 100 MB. Applies when the sandbox starts.",
 )
 @click.option(
+    "--gitops",
+    type=click.Choice(list(GITOPS_FLAVORS)),
+    default=None,
+    help="Also run a GitOps engine: flux installs Flux's CRDs and runs source-, kustomize- and "
+    "helm-controller plus a git server for STATE_DIR/gitops/sandbox.git (push to that path; "
+    "`status -o json` gives its in-sandbox URL). Applies when the sandbox starts.",
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(5, 600),
     default=90.0,
@@ -143,6 +158,7 @@ def up(
     node_labels: tuple[str, ...],
     node_taints: tuple[str, ...],
     audit_log: bool,
+    gitops: str | None,
     timeout: float,
     output: str,
 ) -> None:
@@ -161,7 +177,12 @@ def up(
         raise click.BadParameter(str(exc)) from exc
     started = time.monotonic()
     box = Sandbox(
-        state_dir, nodes=nodes, webhooks=webhooks, node_options=options, audit_log=audit_log
+        state_dir,
+        nodes=nodes,
+        webhooks=webhooks,
+        node_options=options,
+        audit_log=audit_log,
+        gitops=gitops,
     )
     status = box.up(timeout=timeout)
     if status.components and bool(status.audit_log) != audit_log:
@@ -174,6 +195,13 @@ def up(
     if status.webhooks and status.webhooks != webhooks:
         click.echo(
             f"note: the sandbox was already running with --webhooks={status.webhooks}; "
+            "run `unideploy sandbox down` first to change it",
+            err=True,
+        )
+    if status.components and (status.gitops.get("flavor") or None) != gitops:
+        running = status.gitops.get("flavor") or "none"
+        click.echo(
+            f"note: the sandbox was already running with --gitops {running}; "
             "run `unideploy sandbox down` first to change it",
             err=True,
         )

@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -22,6 +22,7 @@ from unideploy.errors import EngineError
 from unideploy.sandbox import (
     audit,
     components,
+    flux,
     kubeconfig,
     kwokconfig,
     localpath,
@@ -91,12 +92,14 @@ class Sandbox:
         webhooks: str = WEBHOOKS_SIMULATE,
         node_options: NodeOptions | None = None,
         audit_log: bool = False,
+        gitops: str | None = None,
     ) -> None:
         """Bind to `state_dir` (default: see default_state_dir); nothing starts until `up`.
 
         `webhooks` is "simulate" (a local stand-in admits every call, unchanged) or "fail" (calls
         fail fast, as in a cluster whose webhook servers are down); it applies at the next start.
         With `audit_log`, kube-apiserver writes its audit log to `layout.audit_log` (sandbox.audit).
+        With `gitops="flux"`, Flux's controllers and a git server run too (sandbox.flux).
         """
         if webhooks not in WEBHOOK_MODES:
             raise EngineError(
@@ -107,6 +110,9 @@ class Sandbox:
         self.webhooks = webhooks
         self.node_options = node_options or NodeOptions()
         self.audit_log = audit_log
+        if gitops is not None and gitops not in flux.GITOPS_FLAVORS:
+            raise EngineError(f"unknown gitops flavor {gitops!r}", hint="use flux")
+        self.gitops = gitops
         self._procs: dict[str, _Handle] = {}
         self.timings: dict[str, float] = {}  # seconds from the start of the last `up`
         self._t0 = 0.0
@@ -150,6 +156,8 @@ class Sandbox:
         if current.components:
             self.down()  # a half-dead sandbox: clear it before starting afresh
         binaries = self._binaries()
+        if self.gitops:
+            binaries.update(flux.binaries())
         layout = self.layout
         for directory in (layout.root, layout.logs, layout.etcd_data):
             directory.mkdir(parents=True, exist_ok=True)
@@ -169,6 +177,7 @@ class Sandbox:
             ports={"bridge": host_port, "kube-apiserver": host_port},
             webhooks=self.webhooks,
             audit_log=str(layout.audit_log) if self.audit_log else "",
+            gitops=flux.describe(layout) if self.gitops else {},
         )
         self._t0 = time.monotonic()
         self.timings = {}
@@ -183,6 +192,9 @@ class Sandbox:
             as_user = layout.netns_ready.read_text(encoding="ascii").split()[-1] == "user"
             user_ns = netns.ns_path(bridge_pid, "user") if as_user else None
 
+            def wrap(argv: list[str]) -> list[str]:
+                return components.in_namespace(binaries["nsenter"], inside, argv, user_ns)
+
             def start_inside(name: str) -> None:
                 argv = components.BUILDERS[name](binaries[name], layout, components.INNER_PORTS)
                 env = None
@@ -192,8 +204,7 @@ class Sandbox:
                     # Webhook calls with no caBundle trust the sandbox CA, whose leaf certificates
                     # the stand-in in sandbox-controllers presents (see docs/sandbox.md).
                     env = {**os.environ, "SSL_CERT_FILE": str(layout.pki.ca_cert)}
-                wrapped = components.in_namespace(binaries["nsenter"], inside, argv, user_ns)
-                self._start(name, wrapped, record, env)
+                self._start(name, wrap(argv), record, env)
 
             start_inside("etcd")
             start_inside("kube-apiserver")
@@ -230,6 +241,16 @@ class Sandbox:
                 deadline,
                 lambda: api.get("/api/v1/namespaces/default/serviceaccounts/default").status == 200,
             )
+            if self.gitops:
+                flux.start(
+                    layout,
+                    api,
+                    binaries,
+                    lambda name, argv, env: self._start(name, wrap(argv), record, env),
+                    wrap,
+                    lambda name, step, check: self._wait(name, step, deadline, check),
+                    lambda: deadline - time.monotonic(),
+                )
         except BaseException:
             self.down()
             raise
@@ -296,7 +317,7 @@ class Sandbox:
         name: str,
         argv: list[str],
         record: state.SandboxState,
-        env: dict[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         log_path = self.layout.log(name)
         with log_path.open("ab") as log:
@@ -387,7 +408,8 @@ class Sandbox:
             )
             for p in record.processes
         )
-        all_up = len(comps) == len(components.ORDER) and all(c.running for c in comps)
+        expected = len(components.ORDER) + (len(flux.COMPONENTS) if record.gitops else 0)
+        all_up = len(comps) == expected and all(c.running for c in comps)
         api_ready = False
         if all_up:
             certs = self.layout.pki
@@ -412,4 +434,5 @@ class Sandbox:
             webhook_calls=summarize(self.layout.webhook_calls),
             isolated=_isolated(record),
             audit_log=record.audit_log,
+            gitops=dict(record.gitops),
         )

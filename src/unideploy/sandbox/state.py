@@ -47,6 +47,7 @@ class SandboxState:
     nodes: list[str] = field(default_factory=list)
     webhooks: str = "simulate"
     audit_log: str = ""  # the apiserver's audit log when it writes one
+    gitops: dict[str, str] = field(default_factory=dict)  # sandbox.flux.describe, when run
 
     def to_json(self) -> str:
         """Serialise for state.json."""
@@ -78,6 +79,7 @@ class SandboxState:
                 nodes=[str(n) for n in raw.get("nodes", [])],
                 webhooks=str(raw.get("webhooks", "simulate")),
                 audit_log=str(raw.get("audit_log", "")),
+                gitops={str(k): str(v) for k, v in raw.get("gitops", {}).items()},
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise EngineError(

@@ -35,6 +35,7 @@ class SandboxStatus:
     webhook_calls: dict[str, int] = field(default_factory=dict)
     isolated: bool | None = None
     audit_log: str = ""
+    gitops: dict[str, str] = field(default_factory=dict)
 
     @property
     def webhooks_note(self) -> str:
@@ -75,6 +76,7 @@ class SandboxStatus:
             "webhook_calls": dict(self.webhook_calls),
             "network_isolated": self.isolated,
             "audit_log": self.audit_log or None,
+            "gitops": dict(self.gitops) or None,
             "components": [
                 {
                     "name": c.name,

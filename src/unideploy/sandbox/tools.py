@@ -30,6 +30,9 @@ TOOL_VERSION_KEYS: dict[str, str] = {
     "helmfile": "HELMFILE_VERSION",
     "helm": "HELM_VERSION",
     "kustomize": "KUSTOMIZE_VERSION",
+    "source-controller": "SOURCE_CONTROLLER_VERSION",
+    "kustomize-controller": "KUSTOMIZE_CONTROLLER_VERSION",
+    "helm-controller": "HELM_CONTROLLER_VERSION",
 }
 CONTROL_PLANE_TOOLS = (
     "etcd",
