@@ -125,6 +125,8 @@ def controller_argv(name: str, binary: Path, layout: Layout) -> list[str]:
             f"--storage-addr={address}",
             f"--storage-adv-addr={address}",
         ]
+    if name == "kustomize-controller":
+        argv.append("--no-remote-bases=true")  # every resource from the artifact, none fetched
     return argv
 
 
