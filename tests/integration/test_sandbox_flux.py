@@ -155,6 +155,7 @@ def test_flux_reconciles_a_pushed_kustomization_and_helm_release(
     assert (repository / "HEAD").is_file(), "the bare repository was not created"
     running = {c["name"] for c in status["components"] if c["running"]}
     assert {"git-server", *CONTROLLERS} <= running
+    assert status["network_isolated"] is True  # the controllers share the loopback-only namespace
 
     work = tmp_path / "work"
     (work / "apps" / "plain").mkdir(parents=True)

@@ -121,7 +121,7 @@ def controller_argv(name: str, binary: Path, layout: Layout) -> list[str]:
     if ports.storage is not None:
         address = f"127.0.0.1:{ports.storage}"
         argv += [
-            f"--storage-path={layout.root / 'gitops' / 'artifacts'}",
+            f"--storage-path={artifacts(layout)}",
             f"--storage-addr={address}",
             f"--storage-adv-addr={address}",
         ]
@@ -149,6 +149,11 @@ def git_server_argv(layout: Layout) -> list[str]:
         f"--port={GIT_PORT}",
         f"--ready={ready_dir(layout) / 'git-server'}",
     ]
+
+
+def artifacts(layout: Layout) -> Path:
+    """source-controller's artifact storage (must exist before it starts)."""
+    return layout.root / "gitops" / "artifacts"
 
 
 def ready_dir(layout: Layout) -> Path:
@@ -249,6 +254,7 @@ def start(
     names = [str(crd["metadata"]["name"]) for crd in crds]
     wait("kube-apiserver", "Flux CRDs established", lambda: established(api, names))
     ensure_repository(repository(layout))
+    artifacts(layout).mkdir(parents=True, exist_ok=True)
     marks = ready_dir(layout)
     marks.mkdir(parents=True, exist_ok=True)
     for mark in marks.iterdir():

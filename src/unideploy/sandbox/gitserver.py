@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dulwich.errors import NotGitRepository
 from dulwich.repo import Repo
-from dulwich.server import Backend, BackendRepo
+from dulwich.server import Backend, BackendRepo, UploadPackHandler
 from dulwich.web import (
     WSGIRequestHandlerLogger,
     WSGIServerLogger,
@@ -44,6 +44,22 @@ class OneRepository(Backend):
         return repo
 
 
+class LenientUploadPack(UploadPackHandler):
+    """dulwich's upload-pack, minus its demand that clients announce thin-pack and ofs-delta.
+
+    go-git, the git client of source-controller, announces neither and is refused by the stock
+    handler ("Client does not support required capability thin-pack"). Nothing it receives needs
+    them: dulwich's upload-pack reuses a stored delta only when its base is in the same pack
+    (`dulwich.pack.find_reusable_deltas`, no other haves given), so a pack is never thin, and it
+    writes reused deltas as ref-deltas. Side-band is used when the client asks for it.
+    """
+
+    @classmethod
+    def required_capabilities(cls) -> tuple[bytes, ...]:
+        """Nothing beyond the base protocol."""
+        return ()
+
+
 class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServerLogger):
     """One thread per request, so a slow fetch never holds up a readiness probe."""
 
@@ -63,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     server = make_server(
         "127.0.0.1",
         args.port,
-        make_wsgi_chain(backend),
+        make_wsgi_chain(backend, handlers={b"git-upload-pack": LenientUploadPack}),
         handler_class=WSGIRequestHandlerLogger,
         server_class=_ThreadingServer,
     )
