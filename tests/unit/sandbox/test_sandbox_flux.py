@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from unideploy.cli.sandbox import sandbox_group
 from unideploy.errors import EngineError
 from unideploy.exitcodes import ExitCode
-from unideploy.sandbox import Sandbox, ToolNotFoundError, flux, probe, state
+from unideploy.sandbox import Sandbox, ToolNotFoundError, flux, probe, state, tools
 from unideploy.sandbox.components import Layout
 
 LAYOUT = Layout(Path("/state"))
@@ -145,3 +145,14 @@ def test_status_without_gitops_says_none(tmp_path: Path) -> None:
         sandbox_group, ["status", "--state-dir", str(tmp_path), "-o", "json"]
     )
     assert json.loads(shown.stdout)["gitops"] is None
+
+
+def test_install_script_builds_and_reports_every_controller_at_its_pinned_version() -> None:
+    repo = Path(__file__).resolve().parents[3]
+    script = (repo / "scripts" / "setup" / "install-tools.sh").read_text()
+    pins = tools.pinned_versions()
+    for name in flux.CONTROLLERS:
+        key = tools.TOOL_VERSION_KEYS[name]
+        assert key in pins, key
+        assert f'build_flux_controller {name} "${key}"' in script
+        assert f'"{name}@${key}"' in script  # in the final MISSING table
