@@ -131,9 +131,13 @@ def controller_argv(name: str, binary: Path, layout: Layout) -> list[str]:
 
 
 def controller_env(layout: Layout) -> dict[str, str]:
-    """The controllers' environment: the sandbox admin kubeconfig (inside-namespace address)."""
+    """The controllers' environment: the sandbox admin kubeconfig (inside-namespace address).
+
+    Proxy settings are dropped: the controllers talk to 127.0.0.1 only and are told of no proxy.
+    """
+    kept = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     return {
-        **os.environ,
+        **kept,
         "KUBECONFIG": str(layout.component_kubeconfig("admin")),
         "RUNTIME_NAMESPACE": NAMESPACE,
     }

@@ -53,8 +53,13 @@ def test_source_controller_stores_artifacts_under_the_state_dir_and_advertises_l
     assert "--storage-adv-addr=127.0.0.1:9790" in argv
 
 
-def test_controllers_use_the_in_namespace_kubeconfig_and_flux_system() -> None:
+def test_controllers_use_the_in_namespace_kubeconfig_and_flux_system(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://192.168.1.1:3128")
+    monkeypatch.setenv("no_proxy", "example.org")
     env = flux.controller_env(LAYOUT)
+    assert "HTTPS_PROXY" not in env and "no_proxy" not in env
     assert env["KUBECONFIG"] == "/state/kubeconfigs/admin.kubeconfig"
     assert env["RUNTIME_NAMESPACE"] == "flux-system"
 
