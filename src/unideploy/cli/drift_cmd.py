@@ -110,6 +110,8 @@ def drift_command(
 def _print(out: Console, report: DriftReport, repairs: list[Repair] | None) -> None:
     for obj in report.objects:
         out.print(f"{MARKS[obj.state]} {escape(obj.key)}  [dim](release {obj.release})[/dim]")
+        if obj.owner is not None:
+            out.print(f"    managed by {escape(obj.owner.describe())}")
         for drift in obj.fields:
             live = _text(obj.shown(drift, drift.live))
             desired = _text(obj.shown(drift, drift.desired))

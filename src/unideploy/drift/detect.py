@@ -8,9 +8,10 @@ replicas, and the user's ignore rules. Terraform drift comes from a plan of each
 
 from __future__ import annotations
 
+import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,13 @@ from unideploy.config.stack import Stack
 from unideploy.diffs.normalize import object_key
 from unideploy.drift.applied import applied_view
 from unideploy.drift.compare import FieldDrift, compare
+from unideploy.drift.gitops_owner import gitops_owner
 from unideploy.drift.model import DriftReport, ObjectDrift, TerraformDrift
 from unideploy.drift.owners import CONTROLLER_MANAGERS, deploy_manager, owned_by
 from unideploy.engines.helm.contract import HelmEngine
 from unideploy.engines.helm.fieldmanager import RELEASE_NAME, RELEASE_NAMESPACE, as_helm_applies
 from unideploy.engines.kube.apply import FIELD_MANAGER
-from unideploy.engines.kube.client import CLUSTER_SCOPED
+from unideploy.engines.kube.client import CLUSTER_SCOPED, KubeReader
 from unideploy.engines.kube.discovery import resource
 from unideploy.engines.kube.objects import list_objects
 from unideploy.errors import EngineError
@@ -117,8 +119,20 @@ def detect(
     for item in state.releases:
         release = item.release
         objects.extend(_extras(release.name, release.namespace, live, desired_keys[item.key]))
+    objects = _with_owners(client, objects)
     terraform = _terraform(state) if options.terraform else ()
     return DriftReport(options.environment, tuple(objects), checked, terraform, managers)
+
+
+def _with_owners(api: Any, objects: list[ObjectDrift]) -> list[ObjectDrift]:
+    """Each live object's GitOps controller, when one manages it (read once per controller)."""
+    reader = KubeReader(api)
+    read = functools.cache(reader.get)
+    owned = []
+    for drift in objects:
+        owner = None if drift.live is None else gitops_owner(drift.live, read)
+        owned.append(drift if owner is None else replace(drift, owner=owner))
+    return owned
 
 
 def _group(api: Any, obj: dict[str, Any]) -> Group:

@@ -12,6 +12,7 @@ from typing import Any
 
 from unideploy.diffs.normalize import redact_value
 from unideploy.drift.compare import MISSING, FieldDrift
+from unideploy.drift.gitops_owner import GitOpsOwner
 from unideploy.engines.terraform.model import PlanSummary
 
 SECRET_FIELDS = ("data", "stringData")
@@ -27,6 +28,8 @@ class ObjectDrift:
     fields: tuple[FieldDrift, ...]
     desired: dict[str, Any] | None
     live: dict[str, Any] | None
+    #: The GitOps controller that keeps the object in sync (then it, not us, repairs it).
+    owner: GitOpsOwner | None = None
 
     @property
     def is_secret(self) -> bool:
@@ -57,6 +60,7 @@ class ObjectDrift:
                 }
                 for drift in self.fields
             ],
+            "managed_by": None if self.owner is None else self.owner.to_dict(),
         }
 
 

@@ -7,6 +7,7 @@ Helm deployed it with. Fields that were not edited hold the recorded values alre
 drifted fields change. A field another manager took over is a conflict that is reported, and
 overwritten only with `force` (`left_to_others` names fields never to take back). Keys and list
 items added by hand are removed with a JSON patch guarded by `test` ops. Only `prune` deletes.
+An object a GitOps controller (Flux, Argo CD) applies is left to that controller.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ Recorded = Callable[[str], Sequence[Mapping[str, Any]]]
 
 @dataclass(frozen=True)
 class Repair:
-    """What was done to one object: applied, created, cleaned, pruned, conflict, failed, kept."""
+    """What was done to one object: applied, created, cleaned, pruned, conflict, failed, kept, left.
+
+    `left`: a GitOps controller applies the object; it is that controller's to correct.
+    """
 
     key: str
     action: str
@@ -61,6 +65,9 @@ def remediate(
     repairs = []
     manifests: dict[str, Sequence[Mapping[str, Any]]] = {}
     for drift in report.objects:
+        if drift.owner is not None:  # its GitOps controller applies it: a repair would fight it
+            repairs.append(Repair(drift.key, "left", f"to {drift.owner.describe()}"))
+            continue
         manager = report.managers.get(drift.release, FIELD_MANAGER)
         try:
             source = None

@@ -136,15 +136,16 @@ def _helm_release(
     depends = [{"name": names[key]} for key in needs_keys(item) if key in names]
     if depends:
         spec["dependsOn"] = depends
-    if rules:
-        spec["driftDetection"] = {
-            "mode": "enabled",
-            "ignore": [
-                {"paths": list(rule.json_pointers), "target": _target(rule)}
-                for rule in rules
-                if rule.json_pointers
-            ],
-        }
+    # Hand edits of the release's objects are reverted at the next reconcile, as `drift` says;
+    # the stack's ignore rules are the fields left alone.
+    spec["driftDetection"] = {"mode": "enabled"}
+    ignore = [
+        {"paths": list(rule.json_pointers), "target": _target(rule)}
+        for rule in rules
+        if rule.json_pointers
+    ]
+    if ignore:
+        spec["driftDetection"]["ignore"] = ignore
     return {
         "apiVersion": HELM_API,
         "kind": "HelmRelease",
