@@ -18,6 +18,7 @@ from unideploy.observe.metrics import (
     publish_run,
     run_samples,
 )
+from unideploy.records.history import History
 from unideploy.security.certs.expiry import CertResult
 from unideploy.security.certs.expiry import Status as CertStatus
 from unideploy.security.x509info import CertFacts
@@ -66,17 +67,21 @@ def value(table: SampleTable, name: str, **labels: str) -> float | None:
     return table.value_or_none(name, labels)
 
 
-def test_prior_runs_count_real_finished_runs_except_the_current_one() -> None:
-    runs = [
+def test_prior_runs_count_real_finished_runs_except_the_current_one(tmp_path: Path) -> None:
+    history = History.for_stack(tmp_path)
+    for run in [
         make_run("a", finished=AT),
         make_run("b", Status.FAILED, finished=AT + timedelta(hours=1)),
         make_run("c", Status.INTERRUPTED),
         make_run("d", dry_run=True, finished=AT + timedelta(hours=5)),
         make_run("e", Status.WARNED, finished=AT + timedelta(hours=2)),
         make_run("now", finished=AT + timedelta(hours=3)),
-    ]
+        make_run("elsewhere", environment="production", finished=AT + timedelta(hours=4)),
+    ]:
+        history.record(run)
 
-    prior = prior_runs(runs, exclude="now")
+    # Counted from what history holds, read without decoding the records.
+    prior = prior_runs(history.outcomes("staging"), exclude="now")
 
     assert (prior.successes, prior.failures) == (2, 2)
     assert prior.last_success == (AT + timedelta(hours=2)).timestamp()

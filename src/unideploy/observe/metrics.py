@@ -22,6 +22,7 @@ from unideploy.observe.delivery import (
     read_gateway,
     read_textfile,
 )
+from unideploy.records.history import RunOutcome
 
 if TYPE_CHECKING:
     from unideploy.security.certs.expiry import CertResult
@@ -72,18 +73,14 @@ def is_dry_run(result: RunResult) -> bool:
     return bool(result.flags.get("dry_run"))
 
 
-def prior_runs(runs: Iterable[RunResult], *, exclude: str | None = None) -> PriorRuns:
-    """Count the finished, non-dry runs in `runs` (history's records), leaving out run `exclude`."""
+def prior_runs(runs: Iterable[RunOutcome], *, exclude: str | None = None) -> PriorRuns:
+    """Count the finished, non-dry runs in `runs` (history outcomes), except run `exclude`."""
     successes = failures = 0
     last: float | None = None
     for run in runs:
-        if (
-            run.run_id == exclude
-            or is_dry_run(run)
-            or run.status in (Status.PENDING, Status.RUNNING)
-        ):
+        if run.run_id == exclude or run.dry_run or run.status in (Status.PENDING, Status.RUNNING):
             continue
-        if is_success(run):
+        if run.status in OK_STATUSES:
             successes += 1
             if run.finished_at is not None:
                 stamp = run.finished_at.timestamp()

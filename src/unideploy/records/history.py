@@ -12,6 +12,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,16 @@ def stack_revision(stack_dir: Path) -> StackRevision | None:
     return StackRevision(commit=head.stdout.strip(), dirty=bool(status.stdout.strip()))
 
 
+@dataclass(frozen=True)
+class RunOutcome:
+    """How one run ended, without its steps: what the deployment counters are made of."""
+
+    run_id: str
+    status: Status
+    finished_at: datetime | None
+    dry_run: bool
+
+
 class History:
     """The run records of one stack, in one SQLite file."""
 
@@ -164,6 +175,24 @@ class History:
                 (*args, limit),
             ).fetchall()
         return [RunResult.from_dict(json.loads(row[0])) for row in rows]
+
+    def outcomes(self, environment: str) -> list[RunOutcome]:
+        """Every run of `environment` by how it ended (no record decoded: cheap at any age)."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT run_id, status, finished_at, json_extract(record, '$.flags.dry_run') "
+                "FROM runs WHERE environment = ?",
+                (environment,),
+            ).fetchall()
+        return [
+            RunOutcome(
+                run_id=row[0],
+                status=Status(row[1]),
+                finished_at=datetime.fromisoformat(row[2]) if row[2] else None,
+                dry_run=bool(row[3]),
+            )
+            for row in rows
+        ]
 
     def get(self, run_id: str) -> RunResult:
         """Return the run with this ID (or unique ID prefix); UnideployError if there is none."""

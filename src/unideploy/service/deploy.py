@@ -154,7 +154,7 @@ def deploy(stack: Stack, request: DeployRequest, listeners: Iterable[Listener] =
     for note in gates.notes:
         LOG.warning(note)
     audit = AuditLog.for_stack(stack.root)
-    earlier = History.for_stack(stack.root).list_runs(request.environment, limit=1_000_000)
+    earlier = History.for_stack(stack.root).outcomes(request.environment)
     metrics = MetricsListener(
         pushgateway=request.pushgateway,
         textfile=request.metrics_textfile,
