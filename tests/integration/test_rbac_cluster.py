@@ -30,6 +30,10 @@ def test_reference_stack_runs_as_the_generated_service_account_alone(
     account = f"unideploy-system/ref-{uuid.uuid4().hex[:6]}"
     as_service_account(sandbox, stack, account, tmp_path)
     runs_everything(stack, ("--set", "homepage.settings.title=Changed"))
+    # The integration tests read the cluster too (nodes, workloads, endpoints, the API paths the
+    # cases name): the generated roles cover them.
+    tested = unideploy(stack, "test", "-e", "development", "-o", "json")
+    assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr
 
 
 # (Role or ClusterRole, its namespace ("NS" = the test's), resource, group): one of each kind.

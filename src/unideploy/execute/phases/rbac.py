@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from unideploy.config.tests_model import parse_tests
 from unideploy.engines.kube.discovery import Resource, mapper_for
 from unideploy.errors import UnideployError
 from unideploy.execute.lockbase import LOCK_NAMESPACE
@@ -34,6 +35,7 @@ from unideploy.execute.phases.rbac_kinds import (
     rbac_grants,
     readiness_lists,
 )
+from unideploy.execute.phases.rbac_tests import needs_of_tests
 
 LOG = logging.getLogger("unideploy.preflight")
 Manifest = Mapping[str, Any]
@@ -120,6 +122,7 @@ def _all(ctx: PipelineContext, resolve: Resolver, strict: bool) -> Iterator[Need
     if releases:
         for verb, resource, group in AUDIT_LISTS:
             yield Need(verb, resource, group, None, "security", why="the live audit")
+    yield from _tests_needs(ctx)
     for verb, why in (("create", "record the run"), ("list", "prune old runs")):
         yield Need(verb, "configmaps", "", LOCK_NAMESPACE, "record", why=why)
     for verb, why in (("update", "re-record a run"), ("delete", "prune old runs")):
@@ -128,6 +131,13 @@ def _all(ctx: PipelineContext, resolve: Resolver, strict: bool) -> Iterator[Need
     for namespace in sorted({r.namespace for r in releases}):
         for verb, resource, group in DRIFT_LISTS:
             yield Need(verb, resource, group, namespace, "drift", why="objects left behind")
+
+
+def _tests_needs(ctx: PipelineContext) -> Iterator[Need]:
+    """What the environment's integration tests read (a stack without tests reads nothing)."""
+    cases = parse_tests(ctx.stack).select(ctx.environment, ())
+    for need in needs_of_tests(cases):
+        yield Need(need.verb, need.resource, need.group, need.namespace, "tests", None, need.why)
 
 
 def _release_needs(
