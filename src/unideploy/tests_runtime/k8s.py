@@ -12,6 +12,7 @@ from typing import Any
 
 from unideploy.config.tests_cases import K8sTest
 from unideploy.engines.kube.readiness import Target, assess
+from unideploy.errors import EngineError
 from unideploy.tests_runtime.base import TestEnv, Verdict
 
 #: (apiVersion, kind, resource) of what the checks list.
@@ -59,6 +60,13 @@ def list_objects(
         raise OSError(f"listing {resource} failed: {type(exc).__name__}: {exc}") from exc
     if reply.status == 404:
         raise MissingApi(f"the cluster does not serve {resource}.{api_version}")
+    if reply.status in (401, 403):  # the same answer on every retry: fail at once, say the fix
+        where = f" in {namespace}" if namespace else " (cluster-wide)"
+        raise EngineError(
+            f"listing {resource}{where} failed: HTTP {reply.status} {reply.reason}; the "
+            "credentials may not read it (`unideploy rbac -e ENV` derives roles that do)",
+            retryable=False,
+        )
     if reply.status >= 400:
         raise OSError(f"listing {resource} failed: HTTP {reply.status} {reply.reason}")
     items: list[dict[str, Any]] = json.loads(raw).get("items") or []
