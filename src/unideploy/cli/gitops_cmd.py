@@ -51,6 +51,13 @@ def gitops_group() -> None:
 @click.option("--commit", is_flag=True, help="Commit the rendering to a git branch.")
 @click.option("--branch", help="Branch for --commit (default: rendered/ENV).")
 @click.option(
+    "--push",
+    is_flag=True,
+    help="Commit a self-contained tree (the rendering and the local charts) and push it to "
+    "--remote's --revision branch; without --remote, to the running `sandbox up --gitops flux`.",
+)
+@click.option("--remote", help="URL or path of the repository --push pushes to.")
+@click.option(
     "--allow-secrets", is_flag=True, help="Render even when secret values would land in git."
 )
 @click.option(
@@ -75,6 +82,8 @@ def render_command(
     ignore_file: Path | None,
     commit: bool,
     branch: str | None,
+    push: bool,
+    remote: str | None,
     allow_secrets: bool,
     seal_cert: Path | None,
     values_files: tuple[Path, ...],
@@ -93,10 +102,17 @@ def render_command(
     Values under secret-looking keys, and Secret objects, are refused (they would be committed
     in clear text) unless --allow-secrets.
 
+    --push commits a tree that stands alone (the rendering at --path-in-repo, default the root,
+    and every local chart at its path relative to stack.yaml) and pushes it with git. The
+    GitRepository then points at --repo-url, or at the sandbox's git server when pushing there.
+
     \b
     Examples:
       unideploy gitops render -e production --flavor argocd --out deployments/gitops
       unideploy gitops render -e staging --flavor manifests --out rendered --commit
+      unideploy gitops render -e development --flavor flux --out gitops --push
+      unideploy gitops render -e staging --flavor flux --out gitops --push \\
+          --remote git@git.example.org:ops/deploy.git --repo-url ssh://git@git.example.org/ops/deploy.git
     """
     request = RenderRequest(
         environment,
@@ -110,6 +126,8 @@ def render_command(
         ignore_file=ignore_file,
         commit=commit,
         branch=branch,
+        push=push,
+        remote=remote,
         allow_secrets=allow_secrets,
         seal_cert=seal_cert,
         values_files=values_files,
@@ -124,6 +142,12 @@ def render_command(
     if result.commit is not None:
         what = "committed" if result.commit.created else "unchanged, nothing committed"
         out_console.print(f"branch {result.commit.branch}: {result.commit.commit[:12]} ({what})")
+    if result.pushed is not None:
+        where = " (the sandbox's repository)" if result.pushed.sandbox else ""
+        out_console.print(
+            f"pushed {result.pushed.commit[:12]} to {escape(result.pushed.remote)}{where}, "
+            f"branch {result.pushed.branch}"
+        )
     return ExitCode.OK
 
 
@@ -161,9 +185,19 @@ def status_command(ctx: click.Context, environment: str, output: str) -> int:
             )
         for obj in result.objects:
             mark = "✓" if obj.ok else "✗"
-            out.print(f"{mark} {obj.kind} {obj.namespace}/{obj.name}: {obj.state}")
+            at = f" at {escape(obj.revision)}" if obj.revision else ""
+            out.print(f"{mark} {obj.kind} {obj.namespace}/{obj.name}: {obj.state}{at}")
             for problem in obj.problems:
                 out.print(f"    {escape(problem)}")
             if obj.fix:
                 out.print(f"    fix: {escape(obj.fix)}")
     return ExitCode.OK if result.healthy else ExitCode.FAILED
+
+
+def _register_bootstrap() -> None:
+    from unideploy.cli.gitops_bootstrap import bootstrap_command
+
+    gitops_group.add_command(bootstrap_command)
+
+
+_register_bootstrap()

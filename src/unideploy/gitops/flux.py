@@ -67,14 +67,15 @@ def render_flux(
 
 
 def _git_repository(state: DesiredState, target: GitTarget) -> dict[str, Any]:
+    return git_repository(state.stack.file.name, labels(state), target)
+
+
+def git_repository(name: str, tags: dict[str, str], target: GitTarget) -> dict[str, Any]:
+    """The GitRepository the Kustomizations and git charts read (bootstrap writes it too)."""
     return {
         "apiVersion": SOURCE_API,
         "kind": "GitRepository",
-        "metadata": {
-            "name": state.stack.file.name,
-            "namespace": NAMESPACE,
-            "labels": labels(state),
-        },
+        "metadata": {"name": name, "namespace": NAMESPACE, "labels": dict(tags)},
         "spec": {"interval": INTERVAL, "url": target.url, "ref": {"branch": target.revision}},
     }
 

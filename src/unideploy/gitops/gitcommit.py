@@ -46,12 +46,17 @@ def repo_root(path: Path) -> Path | None:
     return Path(done.stdout.strip()) if done.returncode == 0 else None
 
 
-def commit_directory(directory: Path, branch: str, message: str) -> CommitResult:
-    """Commit the contents of `directory` (as the tree's root) onto `branch` of its repository."""
-    root = repo_root(directory)
+def commit_directory(
+    directory: Path, branch: str, message: str, repo: Path | None = None
+) -> CommitResult:
+    """Commit the contents of `directory` (as the tree's root) onto `branch` of its repository.
+
+    `repo`: the repository to commit into when `directory` is outside it (a staged tree).
+    """
+    root = repo_root(repo or directory)
     if root is None:
         raise EngineError(
-            f"{directory} is not inside a git repository",
+            f"{repo or directory} is not inside a git repository",
             hint="render into a git work tree (`git init` one) to use --commit",
         )
     ref = f"refs/heads/{branch}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from unideploy.gitops.flux import render_flux
 from unideploy.gitops.gitcommit import CommitResult, commit_directory, repo_root
 from unideploy.gitops.layout import GitTarget
 from unideploy.gitops.manifests import render_manifests
+from unideploy.gitops.push import PushResult, publish, push_target
 from unideploy.gitops.secrets import has_secrets, protect_argocd, protect_flux, seal_secrets
 from unideploy.records.history import stack_revision
 from unideploy.redact.values import is_secret
@@ -58,6 +59,10 @@ class RenderRequest:
     sets: tuple[str, ...] = ()
     allow_secrets: bool = False
     seal_cert: Path | None = None
+    #: Push the committed, self-contained tree (rendering + local charts) to `remote`, or to the
+    #: running Flux sandbox's repository when no remote is named (gitops.push).
+    push: bool = False
+    remote: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class RenderResult:
     files: int
     run_id: str
     commit: CommitResult | None = None
+    pushed: PushResult | None = None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready."""
@@ -83,6 +89,14 @@ class RenderResult:
             "commit": None
             if commit is None
             else {"branch": commit.branch, "commit": commit.commit, "created": commit.created},
+            "push": None
+            if self.pushed is None
+            else {
+                "remote": self.pushed.remote,
+                "branch": self.pushed.branch,
+                "commit": self.pushed.commit,
+                "sandbox": self.pushed.sandbox,
+            },
         }
 
 
@@ -90,6 +104,21 @@ def render(stack: Stack, request: RenderRequest, helm: HelmEngine | None = None)
     """Render `request.flavor` for the environment into `request.out` (`helm`: tests' fake)."""
     if request.flavor not in FLAVORS:
         raise ConfigError(f"unknown flavor {request.flavor!r}", hint="one of " + ", ".join(FLAVORS))
+    target = None
+    if request.push:
+        target = push_target(
+            stack,
+            request.environment,
+            flavor=request.flavor,
+            remote=request.remote,
+            repo_url=request.repo_url,
+            revision=request.revision,
+        )
+        # The pushed tree is self-contained: the rendering at --path-in-repo (default: the
+        # root), local charts at their paths relative to stack.yaml.
+        request = replace(
+            request, repo_url=target.url, path_in_repo=request.path_in_repo or "", commit=True
+        )
     state = desired_state(
         stack,
         request.environment,
@@ -109,7 +138,7 @@ def render(stack: Stack, request: RenderRequest, helm: HelmEngine | None = None)
     )
     count = write_tree(request.out, request.flavor, files, header)
     run_id = new_run_id()
-    commit = None
+    commit, pushed = None, None
     if request.commit:
         revision = stack_revision(stack.root)
         message = (
@@ -118,8 +147,16 @@ def render(stack: Stack, request: RenderRequest, helm: HelmEngine | None = None)
             f"Run-ID: {run_id}\nStack-Revision: {revision or 'unknown (not in git)'}\n"
         )
         branch = request.branch or f"rendered/{request.environment}"
-        commit = commit_directory(request.out, branch, message)
-    return RenderResult(request.flavor, request.environment, request.out, count, run_id, commit)
+        if target is None:
+            commit = commit_directory(request.out, branch, message)
+        else:
+            inside = request.path_in_repo or ""
+            commit, pushed = publish(
+                stack, request.out, request.flavor, inside, branch, message, target
+            )
+    return RenderResult(
+        request.flavor, request.environment, request.out, count, run_id, commit, pushed
+    )
 
 
 def _protect(stack: Stack, state: DesiredState, request: RenderRequest, files: Files) -> Files:
@@ -206,7 +243,7 @@ def git_target(stack: Stack, request: RenderRequest) -> GitTarget:
             "the Git repository URL the controllers pull from is not known",
             hint="pass --repo-url (the stack's repository has no `origin` remote)",
         )
-    chart_root = os.path.relpath(stack.root.resolve(), root.resolve())
+    chart_root = "" if request.push else os.path.relpath(stack.root.resolve(), root.resolve())
     if request.path_in_repo is not None:
         out_path = request.path_in_repo.strip("/")
     else:

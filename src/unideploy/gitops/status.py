@@ -37,6 +37,9 @@ class ControllerObject:
     ok: bool
     problems: tuple[str, ...] = ()
     fix: str = ""
+    #: What the controller applied last: a source's artifact, a Kustomization's
+    #: lastAppliedRevision, a HelmRelease's chart version (with the Git revision of a git chart).
+    revision: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -49,6 +52,7 @@ class ControllerObject:
             "ok": self.ok,
             "problems": list(self.problems),
             "fix": self.fix,
+            "revision": self.revision,
         }
 
 
@@ -172,6 +176,25 @@ def flux_object(obj: dict[str, Any], command: str) -> ControllerObject:
         if suspended
         else {"True": "Ready", "False": "NotReady"}.get(ready_state, "Unknown")
     )
+    revision, attempted = flux_revisions(str(obj.get("kind")), status)
+    if attempted and attempted != revision:
+        problems.append(f"revision {attempted} attempted, not applied")
     return ControllerObject(
-        "flux", str(obj.get("kind")), namespace, name, state, ok, tuple(problems), fix
+        "flux", str(obj.get("kind")), namespace, name, state, ok, tuple(problems), fix, revision
     )
+
+
+def flux_revisions(kind: str, status: dict[str, Any]) -> tuple[str, str]:
+    """(applied, last attempted) revision of a Flux object, as its controller wrote them."""
+    if kind == "Kustomization":
+        return str(status.get("lastAppliedRevision") or ""), str(
+            status.get("lastAttemptedRevision") or ""
+        )
+    if kind == "HelmRelease":
+        history = status.get("history") or [{}]
+        deployed: dict[str, Any] = next((h for h in history if h.get("status") == "deployed"), {})
+        return str(deployed.get("chartVersion") or ""), str(
+            status.get("lastAttemptedRevision") or ""
+        )
+    artifact = status.get("artifact") or {}
+    return str(artifact.get("revision") or ""), ""

@@ -35,6 +35,8 @@ GIT_PORT = 8070
 REPOSITORY_NAME = "sandbox.git"
 BRANCH = "main"
 CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+#: How soon an object waiting on `dependsOn` looks again (Flux's default is 30 s; tiers chain).
+REQUEUE_DEPENDENCY = "5s"
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ def controller_argv(name: str, binary: Path, layout: Layout) -> list[str]:
         ]
     if name == "kustomize-controller":
         argv.append("--no-remote-bases=true")  # every resource from the artifact, none fetched
+    if name in ("kustomize-controller", "helm-controller"):
+        argv.append(f"--requeue-dependency={REQUEUE_DEPENDENCY}")
     return argv
 
 
