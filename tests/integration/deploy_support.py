@@ -60,3 +60,19 @@ def irregular_stack(target: Path, kubeconfig: Path, namespace: str) -> Path:
     text = text.replace("KUBECONFIG", str(kubeconfig)).replace("NAMESPACE", namespace)
     (target / "stack.yaml").write_text(text.replace("FIXTURES", str(REPO / "tests/fixtures/helm")))
     return target
+
+
+def apply_terraform(root: Path, environment: str) -> None:
+    """Apply every Terraform module of the stack at `root` for `environment` (real core)."""
+    from unideploy.config.load import load_stack
+    from unideploy.engines.terraform.contract import terraform_engine
+    from unideploy.plan.build import build_plan
+    from unideploy.service.deploy import DeployRequest, pipeline_context
+
+    stack = load_stack(root / "stack.yaml")
+    engine = terraform_engine(stack.file.terraform.engine.value)
+    ctx = pipeline_context(stack, DeployRequest(environment))
+    for module in build_plan(stack, environment).modules:
+        workspace = ctx.workspace(module.name)
+        engine.init(workspace)
+        engine.apply(engine.plan(workspace, module.vars))

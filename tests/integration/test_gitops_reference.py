@@ -12,12 +12,11 @@ import shutil
 from pathlib import Path
 
 from tests.fixtures.crds.schemas import crd_errors
+from tests.integration.deploy_support import apply_terraform
 
 from unideploy.config.load import load_stack
-from unideploy.engines.terraform.contract import terraform_engine
 from unideploy.gitops.files import read_tree
 from unideploy.gitops.render import RenderRequest, render
-from unideploy.plan.build import build_plan
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "deployments" / "gitops"
@@ -34,21 +33,9 @@ def _stack_copy(target: Path) -> Path:
     return target
 
 
-def _apply_terraform(root: Path, environment: str) -> None:
-    stack = load_stack(root / "stack.yaml")
-    engine = terraform_engine(stack.file.terraform.engine.value)
-    from unideploy.service.deploy import DeployRequest, pipeline_context
-
-    ctx = pipeline_context(stack, DeployRequest(environment))
-    for module in build_plan(stack, environment).modules:
-        workspace = ctx.workspace(module.name)
-        engine.init(workspace)
-        engine.apply(engine.plan(workspace, module.vars))
-
-
 def test_committed_rendering_is_current(tmp_path: Path) -> None:
     root = _stack_copy(tmp_path / "stack")
-    _apply_terraform(root, "production")
+    apply_terraform(root, "production")
     stack = load_stack(root / "stack.yaml")
     fresh = tmp_path / "gitops"
     for flavor in FLAVORS:

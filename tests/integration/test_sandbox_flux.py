@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.integration.sandbox_cluster import NEEDED_TOOLS, Cluster, require_tools
+from tests.integration.flux_support import flux, git, poll  # noqa: F401 (flux: the fixture)
+from tests.integration.sandbox_cluster import Cluster
 
-from unideploy.engines import process
 from unideploy.engines.helm.charts import ChartCache
 from unideploy.engines.helm.contract import ReleaseSpec
 from unideploy.engines.helm.sdk import SdkHelm
-from unideploy.sandbox import Sandbox, find_tool
 from unideploy.sandbox.flux import CONTROLLERS
 from unideploy.sandbox.kubeconfig import CONTEXT
 
@@ -32,29 +29,6 @@ pytestmark = pytest.mark.cluster
 CHART = Path(__file__).resolve().parents[1] / "fixtures" / "charts" / "flux-hello"
 NAMESPACE = "flux-e2e"
 RELEASE = "hello"
-DEADLINE_S = 180.0
-
-
-@pytest.fixture(scope="module")
-def flux(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cluster, dict[str, Any]]]:
-    """A sandbox of this module's own, started with --gitops flux; its `status -o json` too."""
-    require_tools(NEEDED_TOOLS + CONTROLLERS)
-    box = Sandbox(tmp_path_factory.mktemp("flux-sandbox"), gitops="flux")
-    status = box.up(timeout=240)
-    try:
-        cluster = Cluster(
-            status=status, kubeconfig=box.kubeconfig, kubectl_path=find_tool("kubectl")
-        )
-        yield cluster, status.to_dict()
-    finally:
-        box.down(purge=True)
-
-
-def git(cwd: Path, *args: str) -> str:
-    argv = ["git", "-c", "user.name=unideploy tests", "-c", "user.email=tests@unideploy.invalid"]
-    done = process.run([*argv, *args], cwd=cwd, timeout=60)
-    assert done.returncode == 0, f"git {' '.join(args)}: {done.stderr.strip()}"
-    return done.stdout.strip()
 
 
 def plain_configmap(message: str) -> str:
@@ -114,16 +88,6 @@ metadata:
 """
 
 
-def log_tails(status: dict[str, Any], lines: int = 15) -> str:
-    """The last lines of every Flux component's log, for failure messages."""
-    parts: list[str] = []
-    for comp in status["components"]:
-        if comp["name"] in (*CONTROLLERS, "git-server"):
-            text = Path(comp["log"]).read_text(errors="replace").splitlines()[-lines:]
-            parts.append(f"--- {comp['name']} ({comp['log']}):\n" + "\n".join(text))
-    return "\n".join(parts)
-
-
 def conditions(cluster: Cluster, resource: str, name: str) -> dict[str, dict[str, Any]]:
     found = cluster.kubectl("get", resource, name, "-n", NAMESPACE, "-o", "json", check=False)
     if found.returncode != 0:
@@ -132,20 +96,9 @@ def conditions(cluster: Cluster, resource: str, name: str) -> dict[str, dict[str
     return {c["type"]: c for c in obj.get("status", {}).get("conditions", [])}
 
 
-def poll(
-    what: str, check: Callable[[], bool], status: dict[str, Any], detail: Callable[[], str]
-) -> None:
-    """Poll `check` until true; fail at the deadline with `detail()` and the controllers' logs."""
-    deadline = time.monotonic() + DEADLINE_S
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(1.0)
-    pytest.fail(f"{what} not reached within {DEADLINE_S:.0f} s: {detail()}\n{log_tails(status)}")
-
-
 def test_flux_reconciles_a_pushed_kustomization_and_helm_release(
-    flux: tuple[Cluster, dict[str, Any]], tmp_path: Path
+    flux: tuple[Cluster, dict[str, Any]],  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     cluster, status = flux
     gitops = status["gitops"]

@@ -9,14 +9,15 @@ app.kubernetes.io/name: {{ .Chart.Name }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
-{{/* Labels on every object. */}}
+{{/* Labels on every object. helm.sh/chart: a chart Flux takes from Git has version X+<commit>
+   (reconcileStrategy Revision), and "+" is not allowed in a label value. */}}
 {{- define "web-app.labels" -}}
 {{ include "web-app.selectorLabels" . }}
 app.kubernetes.io/component: {{ .Values.component | quote }}
 app.kubernetes.io/version: {{ .Values.image.tag | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: unideploy-reference
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 unideploy.io/environment: {{ .Values.global.environment | quote }}
 {{- end -}}
 
