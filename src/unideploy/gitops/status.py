@@ -179,9 +179,24 @@ def flux_object(obj: dict[str, Any], command: str) -> ControllerObject:
     revision, attempted = flux_revisions(str(obj.get("kind")), status)
     if attempted and attempted != revision:
         problems.append(f"revision {attempted} attempted, not applied")
+    elif obj.get("kind") == "HelmRelease" and _values_not_applied(status):
+        problems.append("new values attempted, not applied: the release keeps its previous values")
     return ControllerObject(
         "flux", str(obj.get("kind")), namespace, name, state, ok, tuple(problems), fix, revision
     )
+
+
+def _deployed(status: dict[str, Any]) -> dict[str, Any]:
+    """The history entry of the release Helm has deployed now (newest first), or {}."""
+    history = status.get("history") or ()
+    found: dict[str, Any] = next((h for h in history if h.get("status") == "deployed"), {})
+    return found
+
+
+def _values_not_applied(status: dict[str, Any]) -> bool:
+    attempted = status.get("lastAttemptedConfigDigest")
+    deployed = _deployed(status).get("configDigest")
+    return bool(attempted and deployed and attempted != deployed)
 
 
 def flux_revisions(kind: str, status: dict[str, Any]) -> tuple[str, str]:
@@ -191,8 +206,7 @@ def flux_revisions(kind: str, status: dict[str, Any]) -> tuple[str, str]:
             status.get("lastAttemptedRevision") or ""
         )
     if kind == "HelmRelease":
-        history = status.get("history") or [{}]
-        deployed: dict[str, Any] = next((h for h in history if h.get("status") == "deployed"), {})
+        deployed = _deployed(status)
         return str(deployed.get("chartVersion") or ""), str(
             status.get("lastAttemptedRevision") or ""
         )
