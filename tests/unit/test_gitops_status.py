@@ -56,3 +56,39 @@ def test_flux_stalled_and_sources() -> None:
         "Unknown",
         ("not ready (no Ready condition yet)",),
     )
+
+
+def test_flux_revisions_applied_and_attempted() -> None:
+    kustomization = {
+        "kind": "Kustomization",
+        "metadata": {"name": "apps", "namespace": "flux-system"},
+        "status": {
+            "lastAppliedRevision": "main@sha1:aaa",
+            "lastAttemptedRevision": "main@sha1:bbb",
+            "conditions": [{"type": "Ready", "status": "False", "reason": "HealthCheckFailed"}],
+        },
+    }
+    judged = flux_object(kustomization, "kustomization")
+    assert judged.revision == "main@sha1:aaa"
+    assert "revision main@sha1:bbb attempted, not applied" in judged.problems
+    history = [
+        {"status": "deployed", "chartVersion": "0.1.0+bbb", "configDigest": "sha256:old"},
+        {"status": "superseded", "chartVersion": "0.1.0+aaa", "configDigest": "sha256:old"},
+    ]
+    release = {
+        "kind": "HelmRelease",
+        "metadata": {"name": "web", "namespace": "flux-system"},
+        "status": {
+            "history": history,
+            "lastAttemptedRevision": "0.1.0+bbb",
+            "lastAttemptedConfigDigest": "sha256:new",
+            "conditions": [{"type": "Ready", "status": "False", "reason": "UpgradeFailed"}],
+        },
+    }
+    judged = flux_object(release, "helmrelease")
+    assert judged.revision == "0.1.0+bbb" and not judged.ok
+    assert any("new values attempted, not applied" in p for p in judged.problems)
+    release["status"]["lastAttemptedConfigDigest"] = "sha256:old"  # type: ignore[index]
+    release["status"]["conditions"] = [{"type": "Ready", "status": "True"}]  # type: ignore[index]
+    judged = flux_object(release, "helmrelease")
+    assert judged.ok and judged.problems == ()
