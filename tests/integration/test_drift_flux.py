@@ -10,38 +10,25 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.integration.deploy_support import unideploy
-from tests.integration.sandbox_cluster import NEEDED_TOOLS, Cluster, require_tools
-from tests.integration.test_sandbox_flux import CHART, git, poll
-
-from unideploy.sandbox import Sandbox, find_tool
-from unideploy.sandbox.flux import CONTROLLERS
+from tests.integration.flux_support import (  # noqa: F401 (flux: the fixture)
+    flux,
+    git,
+    poll,
+    request_reconcile,
+)
+from tests.integration.sandbox_cluster import Cluster
 
 pytestmark = pytest.mark.cluster
 
+CHART = Path(__file__).resolve().parents[1] / "fixtures" / "charts" / "flux-hello"
 NAMESPACE = "drift-flux"
 RELEASE = "hello"
 HELM_RELEASES = "helmreleases.helm.toolkit.fluxcd.io"
-
-
-@pytest.fixture(scope="module")
-def flux_box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cluster, dict[str, Any]]]:
-    """A sandbox of this module's own with Flux's controllers, and its status."""
-    require_tools(NEEDED_TOOLS + CONTROLLERS)
-    box = Sandbox(tmp_path_factory.mktemp("drift-flux"), gitops="flux")
-    status = box.up(timeout=240)
-    try:
-        yield (
-            Cluster(status=status, kubeconfig=box.kubeconfig, kubectl_path=find_tool("kubectl")),
-            (status.to_dict()),
-        )
-    finally:
-        box.down(purge=True)
 
 
 def _flux_release(url: str, branch: str) -> str:
@@ -88,9 +75,10 @@ def _drift(stack: Path, *args: str) -> dict[str, Any]:
 
 
 def test_drift_names_flux_as_owner_and_flux_reverts_the_edit(
-    flux_box: tuple[Cluster, dict[str, Any]], tmp_path: Path
+    flux: tuple[Cluster, dict[str, Any]],  # noqa: F811
+    tmp_path: Path,
 ) -> None:
-    cluster, status = flux_box
+    cluster, status = flux
     gitops = status["gitops"]
     work = tmp_path / "work"
     shutil.copytree(CHART, work / "charts" / "flux-hello")
@@ -133,10 +121,7 @@ def test_drift_names_flux_as_owner_and_flux_reverts_the_edit(
     live = cluster.get_json("configmap", f"{RELEASE}-greeting", namespace=NAMESPACE)
     assert live["data"]["greeting"] == "edited by hand", "remediation touched a Flux object"
 
-    cluster.kubectl(
-        "annotate", "--overwrite", "-n", NAMESPACE, f"{HELM_RELEASES}/{RELEASE}",
-        "reconcile.fluxcd.io/requestedAt=after-edit",
-    )  # fmt: skip
+    request_reconcile(cluster, HELM_RELEASES, RELEASE, NAMESPACE, "after-edit")
 
     def reverted() -> bool:
         obj = cluster.get_json("configmap", f"{RELEASE}-greeting", namespace=NAMESPACE)
