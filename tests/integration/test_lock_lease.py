@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from kubernetes import client
 from tests.integration.sandbox_cluster import Cluster
 
 from unideploy.cli.lock_cmd import lock_group
+from unideploy.engines.kube.rest import call
 from unideploy.errors import LockError
 from unideploy.execute.lease import LeaseLock, api_client
 from unideploy.execute.lock import environment_lock
@@ -51,11 +51,14 @@ def lock_ns(sandbox: Cluster) -> Iterator[str]:
     sandbox.kubectl("delete", "namespace", name, "--wait=false", "--ignore-not-found", check=False)
 
 
+def _lease_path(ns: str, env: str) -> str:
+    return f"/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/unideploy-{env}"
+
+
 def _lease(api: Any, ns: str, env: str) -> dict[str, Any]:
-    leases: Any = client.CoordinationV1Api(api)
-    resp = leases.read_namespaced_lease(f"unideploy-{env}", ns, _preload_content=False)
-    data: dict[str, Any] = json.loads(resp.data)
-    return data
+    status, data, message = call(api, "GET", _lease_path(ns, env))
+    assert status == 200, message
+    return dict(data)
 
 
 def test_two_deploys_started_together_exactly_one_proceeds(api: Any, lock_ns: str) -> None:
@@ -115,8 +118,8 @@ def test_stale_lease_is_taken_over(api: Any, lock_ns: str) -> None:
     lease = _lease(api, lock_ns, "dev")
     old = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     lease["spec"]["renewTime"] = old
-    leases: Any = client.CoordinationV1Api(api)
-    leases.replace_namespaced_lease("unideploy-dev", lock_ns, lease, _preload_content=False)
+    status, _, message = call(api, "PUT", _lease_path(lock_ns, "dev"), body=lease)
+    assert status == 200, message
     with LeaseLock(api, "dev", identity="me@here (run 1)", namespace=lock_ns) as lock:
         assert lock.holder() is not None
         assert _lease(api, lock_ns, "dev")["spec"]["holderIdentity"] == "me@here (run 1)"
@@ -184,10 +187,12 @@ def test_runs_are_mirrored_and_only_the_newest_kept(api: Any, lock_ns: str) -> N
         dev[1],
     ]
     assert len(cluster_runs(api, namespace=lock_ns)) == 3
-    core: Any = client.CoreV1Api(api)
-    cm = core.read_namespaced_config_map(configmap_name(dev[2]), lock_ns)
-    assert cm.metadata.labels["unideploy.io/run"] == dev[2]
-    assert json.loads(cm.data["run.json"])["run_id"] == dev[2]
+    status, cm, message = call(
+        api, "GET", f"/api/v1/namespaces/{lock_ns}/configmaps/{configmap_name(dev[2])}"
+    )
+    assert status == 200, message
+    assert cm["metadata"]["labels"]["unideploy.io/run"] == dev[2]
+    assert json.loads(cm["data"]["run.json"])["run_id"] == dev[2]
 
 
 def test_save_run_records_locally_and_mirrors(api: Any, lock_ns: str, tmp_path: Path) -> None:

@@ -40,5 +40,5 @@ def test_dead_apiserver_is_a_retryable_engine_error(tmp_path: Path) -> None:
 
 
 def test_missing_kubeconfig_names_the_path(tmp_path: Path) -> None:
-    with pytest.raises(EngineError, match=r"cannot use kubeconfig .*nope"):
+    with pytest.raises(EngineError, match=r"cannot load kubeconfig .*nope"):
         api_client(tmp_path / "nope")

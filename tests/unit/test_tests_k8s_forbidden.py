@@ -44,3 +44,14 @@ def test_a_forbidden_list_is_not_retried_and_says_how_to_grant_it(tmp_path: Path
     assert outcome.attempts == 1 and api.requests == 1
     assert "nodes (cluster-wide) failed: HTTP 403 Forbidden" in outcome.message
     assert "unideploy rbac" in outcome.message
+
+
+def test_a_fault_in_a_runner_is_reported_as_such_not_as_a_timeout(tmp_path: Path) -> None:
+    case = TypeAdapter(TestCase).validate_python(
+        {"name": "pods", "category": "infrastructure", "kind": "k8s", "check": "pods-ready",
+         "namespace": "apps", "retries": 2, "retryDelay": 0}
+    )  # fmt: skip
+    # A client without the two calls every runner uses: the runner itself breaks.
+    outcome = run_case(case, TestEnv("development", tmp_path, kube=lambda: object()))
+    assert not outcome.passed and outcome.attempts == 1
+    assert outcome.message.startswith("runner fault: AttributeError")

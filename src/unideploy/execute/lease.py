@@ -16,9 +16,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kubernetes import client, config
-
-from unideploy.engines.kube.rest import call
+from unideploy.engines.kube.client import api_client as kube_client
+from unideploy.engines.kube.rest import ApiClient, call
 from unideploy.errors import EngineError
 from unideploy.execute.lockbase import LOCK_NAMESPACE, EnvironmentLock, LockHolder, locked_error
 from unideploy.execute.result import utcnow
@@ -28,23 +27,12 @@ MANAGED = {"app.kubernetes.io/managed-by": "unideploy"}
 REQUEST_TIMEOUT = (5.0, 30.0)  # connect, read: a hung apiserver must not hang a deploy
 
 
-def api_client(kubeconfig: Path | str, context: str | None = None) -> client.ApiClient:
-    """Return a kubernetes ApiClient for `kubeconfig` (and `context`, if given)."""
-    try:
-        settings = client.Configuration()
-        config.load_kube_config(  # type: ignore[no-untyped-call]
-            config_file=str(kubeconfig), context=context, client_configuration=settings
-        )
-    except (config.ConfigException, OSError) as exc:
-        raise EngineError(
-            f"cannot use kubeconfig {kubeconfig}: {exc}",
-            hint="check the path and the context name (kubectl config get-contexts)",
-        ) from exc
-    settings.retries = 1  # fail fast on a dead apiserver; callers decide about retrying
-    return client.ApiClient(settings)
+def api_client(kubeconfig: Path | str, context: str | None = None) -> ApiClient:
+    """The engines' API client for `kubeconfig` (and `context`, if given)."""
+    return kube_client(kubeconfig, context)
 
 
-def ensure_namespace(api: client.ApiClient, namespace: str) -> None:
+def ensure_namespace(api: ApiClient, namespace: str) -> None:
     """Create `namespace` if it does not exist yet."""
     status, _, reason = _request(api, "GET", f"/api/v1/namespaces/{namespace}")
     if status < 400:
@@ -62,7 +50,7 @@ def ensure_namespace(api: client.ApiClient, namespace: str) -> None:
 
 
 def _request(
-    api: client.ApiClient, method: str, path: str, body: dict[str, Any] | None = None
+    api: ApiClient, method: str, path: str, body: dict[str, Any] | None = None
 ) -> tuple[int, Any, str]:
     """(status, JSON, reason); an unreachable apiserver is status 0, judged like any failure."""
     try:
@@ -110,7 +98,7 @@ class LeaseLock(EnvironmentLock):
 
     def __init__(
         self,
-        api: client.ApiClient,
+        api: ApiClient,
         environment: str,
         *,
         identity: str,

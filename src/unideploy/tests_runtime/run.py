@@ -8,6 +8,7 @@ error) is a failed attempt with the reason, never an escape.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +31,8 @@ from unideploy.tests_runtime.k8s import k8s_test
 from unideploy.tests_runtime.net import dns_test, tcp_test
 from unideploy.tests_runtime.perf import REQUEST_TIMEOUT_S, perf_test
 from unideploy.tests_runtime.security import security_test
+
+LOG = logging.getLogger("unideploy.tests")
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,9 @@ def attempt(case: TestCase, env: TestEnv) -> Verdict:
             box.append(Verdict(False, exc.message, final=True))
         except (OSError, RuntimeError, ValueError) as exc:
             box.append(Verdict(False, str(exc) or type(exc).__name__))
+        except Exception as exc:  # a fault in the runner itself: say so, never "timed out"
+            LOG.debug("test %s: runner fault", case.name, exc_info=True)
+            box.append(Verdict(False, f"runner fault: {type(exc).__name__}: {exc}", final=True))
 
     worker = threading.Thread(target=work, name=f"test-{case.name}", daemon=True)
     worker.start()

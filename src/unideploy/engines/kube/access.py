@@ -1,8 +1,8 @@
 """Cluster facts preflight needs: server version, reachability, namespaces, SelfSubjectAccessReview.
 
-Thin wrappers over the kubernetes client that take an ApiClient and return plain values; every API
-failure becomes an EngineError (connection trouble marked retryable). Nothing here writes objects
-except the access reviews, which change nothing in the cluster.
+Thin wrappers over the engines' API client (engines/kube/client.py) returning plain values;
+every API failure becomes an EngineError (connection trouble marked retryable). Nothing here
+writes objects except the access reviews, which change nothing in the cluster.
 """
 
 from __future__ import annotations
@@ -10,10 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kubernetes.client import ApiClient
-from kubernetes.client.exceptions import ApiException
-
-from unideploy.engines.kube.rest import call
+from unideploy.engines.kube.rest import ApiClient, call
 from unideploy.errors import EngineError
 
 REQUEST_TIMEOUT_S = 5.0
@@ -50,8 +47,16 @@ class Access:
         return f"{self.verb} {target}{where}"
 
 
+class HttpStatus(Exception):
+    """An answer whose status says the request failed."""
+
+    def __init__(self, status: int, reason: str = "") -> None:
+        super().__init__(f"HTTP {status} {reason}".rstrip())
+        self.status, self.reason = status, reason
+
+
 def _failure(action: str, exc: Exception) -> EngineError:
-    if isinstance(exc, ApiException) and exc.status in (401, 403):
+    if isinstance(exc, HttpStatus) and exc.status in (401, 403):
         return EngineError(
             f"{action}: HTTP {exc.status} {exc.reason}",
             hint="the kubeconfig's credentials are not accepted or lack permission",
@@ -84,7 +89,7 @@ def _request(
     """One raw JSON request that must succeed."""
     status, document = request_json(api, method, path, action, body)
     if status >= 400:
-        raise _failure(action, ApiException(status=status, reason=document.get("message", "")))
+        raise _failure(action, HttpStatus(status, document.get("message", "")))
     return document
 
 
@@ -117,7 +122,7 @@ def served_kinds(api: ApiClient, group_version: str) -> set[str]:
     if status == 404:
         return set()
     if status >= 400:
-        raise _failure(f"cannot discover {group_version}", ApiException(status=status))
+        raise _failure(f"cannot discover {group_version}", HttpStatus(status))
     return {
         resource["kind"]
         for resource in document.get("resources", [])

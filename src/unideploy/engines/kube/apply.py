@@ -11,10 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from kubernetes.client import ApiClient
-
 from unideploy.engines.kube.discovery import resource
-from unideploy.engines.kube.rest import call
+from unideploy.engines.kube.rest import ApiClient, call
 from unideploy.errors import EngineError
 
 FIELD_MANAGER = "unideploy"

@@ -8,17 +8,19 @@ problems marked retryable. No objects are written here.
 from __future__ import annotations
 
 import json
+import os
+import ssl
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
-from kubernetes import config as kube_config
-from kubernetes.client import ApiClient
-from kubernetes.client.exceptions import ApiException
-from urllib3.exceptions import HTTPError
-
+from unideploy.engines.kube.connection import Unsupported, load_connection
 from unideploy.engines.kube.discovery import Resource, resource
+from unideploy.engines.kube.rest import client_errors
 from unideploy.errors import EngineError
+
+#: The client object engines talk through: a KubeConnection, or the kubernetes ApiClient.
+ApiClient = Any
 
 #: Kinds that live outside namespaces, for code that places objects without a cluster (renders,
 #: GitOps trees). Paths on a live cluster come from API discovery (engines/kube/discovery.py).
@@ -58,21 +60,54 @@ class ObjectReader(Protocol):
 
 
 def api_client(kubeconfig: Path | str | None, context: str | None = None) -> ApiClient:
-    """An ApiClient for the kubeconfig file and context (the file's current context when None)."""
+    """A client for the kubeconfig file and context (the file's current context when None).
+
+    Our own connection (engines/kube/connection.py) when the kubeconfig holds only what it
+    handles; the kubernetes client otherwise (credential plugins, auth providers, merged files).
+    """
+    path = _kubeconfig_path(kubeconfig)
+    if path is not None:
+        try:
+            return load_connection(path, context)
+        except Unsupported:
+            pass
+        except (OSError, ValueError, KeyError, TypeError, ssl.SSLError) as exc:
+            raise _config_error(kubeconfig, context, exc) from exc
+    return _kubernetes_client(kubeconfig, context)
+
+
+def _kubeconfig_path(kubeconfig: Path | str | None) -> Path | None:
+    """The one file to read, or None when the kubernetes client must find and merge them."""
+    if kubeconfig is not None:
+        return Path(kubeconfig).expanduser()
+    found = os.environ.get("KUBECONFIG", "")
+    if os.pathsep in found:
+        return None
+    return Path(found or "~/.kube/config").expanduser()
+
+
+def _kubernetes_client(kubeconfig: Path | str | None, context: str | None) -> ApiClient:
+    from kubernetes import config as kube_config
+
     try:
-        client = kube_config.new_client_from_config(  # type: ignore[no-untyped-call]
+        return kube_config.new_client_from_config(  # type: ignore[no-untyped-call]
             config_file=None if kubeconfig is None else str(Path(kubeconfig).expanduser()),
             context=context,
             persist_config=False,
         )
     except (kube_config.ConfigException, OSError, ValueError) as exc:
-        raise EngineError(
-            f"cannot load kubeconfig {kubeconfig or '(default)'}"
-            + (f" context {context!r}" if context else "")
-            + f": {exc}",
-            hint="check the path and that the context exists in the file",
-        ) from exc
-    return cast(ApiClient, client)
+        raise _config_error(kubeconfig, context, exc) from exc
+
+
+def _config_error(
+    kubeconfig: Path | str | None, context: str | None, exc: BaseException
+) -> EngineError:
+    return EngineError(
+        f"cannot load kubeconfig {kubeconfig or '(default)'}"
+        + (f" context {context!r}" if context else "")
+        + f": {exc}",
+        hint="check the path and that the context exists in the file",
+    )
 
 
 class KubeReader:
@@ -131,8 +166,8 @@ class KubeReader:
             response = self.client.call_api(
                 method, url, headers, body, post, _request_timeout=self.request_timeout_s
             )
-            raw = response.read()  # type: ignore[no-untyped-call]
-        except (ApiException, HTTPError, OSError) as exc:
+            raw = response.read()
+        except client_errors() as exc:
             raise EngineError(
                 f"reading {where} failed: {type(exc).__name__}: {str(exc).splitlines()[0]}",
                 hint="check that the API server is reachable; retrying may help",

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubernetes.client import ApiClient
-
 from unideploy.engines.kube.discovery import Resource, resource
-from unideploy.engines.kube.rest import call
+from unideploy.engines.kube.rest import ApiClient, call
 from unideploy.errors import EngineError
 
 

@@ -8,13 +8,24 @@ HTTP errors come back as values for the caller to judge.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
-from kubernetes.client import ApiClient
-from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
 from unideploy.errors import EngineError
+
+#: A KubeConnection (engines/kube/connection.py) or the kubernetes client's ApiClient.
+ApiClient = Any
+
+
+def client_errors() -> tuple[type[BaseException], ...]:
+    """What a request raises when no answer came (the kubernetes client's own, when loaded)."""
+    errors: tuple[type[BaseException], ...] = (HTTPError, OSError)
+    if "kubernetes.client.exceptions" in sys.modules:
+        errors += (sys.modules["kubernetes.client.exceptions"].ApiException,)
+    return errors
+
 
 DEFAULT_TIMEOUT_S = 30.0
 
@@ -44,8 +55,8 @@ def call(
             auth_settings=["BearerToken"],
         )
         response = api.call_api(method, url, all_headers, payload, post, _request_timeout=timeout)
-        raw = response.read()  # type: ignore[no-untyped-call]
-    except (ApiException, HTTPError, OSError) as exc:
+        raw = response.read()
+    except client_errors() as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise EngineError(
             f"{method} {path} failed: {type(exc).__name__}: {detail}",

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from kubernetes.client import ApiClient
 
 from unideploy.engines.kube.access import request_json
+from unideploy.engines.kube.rest import ApiClient
 from unideploy.errors import EngineError
 
 DEFAULT_TTL_S = 24 * 3600

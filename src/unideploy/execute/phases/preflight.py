@@ -80,9 +80,9 @@ def _engines(ctx: PipelineContext) -> Outcome:
 
 def _engine_version(name: str, ctx: PipelineContext) -> str:
     if name == "kubernetes":
-        import kubernetes
+        from importlib.metadata import version  # the API client: our REST layer over urllib3
 
-        return f"client {kubernetes.__version__}"
+        return f"REST client on urllib3 {version('urllib3')}"
     if name == "helm":
         from unideploy.engines.helm.lib import hp  # keeps SIGINT/SIGTERM with Python
 

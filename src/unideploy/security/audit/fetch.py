@@ -1,6 +1,6 @@
 """List the objects the live audit reads, from the API server, as plain dicts (read-only).
 
-Uses the kubernetes client's REST layer (no model classes). Items of a list response carry no
+Uses the engines' API client's REST layer (no model classes). Items of a list response carry no
 apiVersion/kind of their own, so both are set from the list. Failures become EngineErrors.
 """
 
@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kubernetes.client import ApiClient
-
-from unideploy.engines.kube.rest import call
+from unideploy.engines.kube.rest import ApiClient, call
 from unideploy.errors import EngineError
 from unideploy.security.manifests.objects import K8sObject
 
