@@ -28,7 +28,10 @@ class Echo(BaseHTTPRequestHandler):
         body = self.rfile.read(length).decode() if length else ""
         SEEN.append({"method": self.command, "path": self.path, "headers": dict(self.headers)})
         payload = json.dumps({"path": self.path, "body": body, "message": "seen"}).encode()
-        self.send_response(404 if "missing" in self.path else 200)
+        busy = "busy" in self.path
+        self.send_response(429 if busy else 404 if "missing" in self.path else 200)
+        if busy:  # what the API server says while a new CRD's storage starts
+            self.send_header("Retry-After", "0")
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
@@ -82,6 +85,19 @@ def test_requests_carry_query_body_and_the_token_read_fresh_each_time(
     status, _, message = call(api, "GET", "/api/v1/missing")
     assert (status, message) == (404, "seen")
     assert SEEN[-1]["headers"]["Authorization"] == "Bearer rotated"
+
+
+def test_a_busy_server_is_asked_again_then_its_answer_comes_back(
+    server: str, tmp_path: Path
+) -> None:
+    api = api_client(kubeconfig(tmp_path / "config", server, {"token": "t"}))
+    status, _, message = call(api, "GET", "/apis/example.com/v1/busy")
+    # Three more tries, each after the Retry-After the server gave; then its answer, no error.
+    assert (status, message) == (429, "seen")
+    assert len(SEEN) == 4
+    SEEN.clear()
+    status, _, _ = call(api, "GET", "/api/v1/missing")
+    assert status == 404 and len(SEEN) == 1  # other answers are the caller's to judge
 
 
 def test_basic_auth_and_an_explicit_context(server: str, tmp_path: Path) -> None:

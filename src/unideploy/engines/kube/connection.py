@@ -50,6 +50,19 @@ KNOWN_CLUSTER = frozenset(
     }
 )
 POOL_SIZE = 16
+#: One more try when no answer came (a refused or reset connection), and up to three waits where
+#: the API server asks for one (429/503 with Retry-After, e.g. while a new CRD's storage starts;
+#: idempotent methods only). Any other answer, whatever its status, goes back to the caller.
+RETRY = urllib3.Retry(
+    total=4,
+    connect=1,
+    read=0,
+    redirect=0,
+    status=3,
+    other=0,
+    respect_retry_after_header=True,
+    raise_on_status=False,
+)
 
 
 class Unsupported(Exception):
@@ -205,7 +218,7 @@ def load_connection(kubeconfig: Path, context: str | None) -> KubeConnection:
         maxsize=POOL_SIZE,
         ssl_context=context_ssl,
         server_hostname=settings.server_name,
-        retries=urllib3.Retry(total=1, connect=1, read=0, redirect=0, status=0),
+        retries=RETRY,
     )
     return KubeConnection(settings, pool)
 
