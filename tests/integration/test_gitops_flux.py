@@ -62,6 +62,7 @@ class Setup:
         self.cluster, self.status, self.stack = cluster, status, stack
         self.repository = Path(status["gitops"]["repository"])
         self.pushed: list[str] = []
+        self.woken: list[list[str]] = []
 
     def cli(self, *args: str, timeout: float = 600) -> Any:
         return unideploy(self.stack, *args, timeout=timeout)
@@ -76,6 +77,8 @@ class Setup:
         assert pushed["sandbox"] is True and pushed["branch"] == "main"
         assert git(self.repository, "rev-parse", "main") == pushed["commit"]
         self.pushed.append(pushed["commit"])
+        self.woken.append(pushed["woken"])
+        assert pushed["wake_error"] is None, pushed
         return str(pushed["commit"])
 
     def status_json(self) -> dict[str, Any]:
@@ -267,7 +270,10 @@ def test_status_reports_the_new_revision_once_flux_applied_a_values_change(
     _values_change(setup, title)
     commit = setup.render_push()
     assert commit != setup.pushed[0]
-    request_reconcile(setup.cluster, SOURCE, "homelab", NS, f"push-{commit[:12]}")
+    # The push itself asked Flux to fetch now (before bootstrap there was nothing to ask).
+    assert setup.woken[0] == [] and setup.woken[-1] == [f"{NS}/homelab"], setup.woken
+    source = setup.cluster.get_json(f"{SOURCE}/homelab", namespace=NS)
+    asked = source["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"]
 
     def applied() -> bool:
         found = setup.status_json()
@@ -287,6 +293,8 @@ def test_status_reports_the_new_revision_once_flux_applied_a_values_change(
     )
     live = setup.cluster.get_json("configmap", "homepage-settings", namespace="apps")
     assert live["data"]["title"] == title
+    handled = setup.cluster.get_json(f"{SOURCE}/homelab", namespace=NS)["status"]
+    assert handled.get("lastHandledReconcileAt") == asked, (asked, handled)
     text = setup.cli("gitops", "status", "-e", ENV, timeout=120)
     assert text.returncode == 0, text.stdout
     assert f"✓ Kustomization {NS}/homelab-applications: Ready at main@sha1:{commit}" in text.stdout

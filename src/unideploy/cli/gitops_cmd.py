@@ -148,6 +148,13 @@ def render_command(
             f"pushed {result.pushed.commit[:12]} to {escape(result.pushed.remote)}{where}, "
             f"branch {result.pushed.branch}"
         )
+        for source in result.pushed.woken:
+            out_console.print(f"asked Flux to fetch it now: GitRepository {escape(source)}")
+        if result.pushed.wake_error:
+            out_console.print(
+                "could not ask Flux to fetch it now "
+                f"({escape(result.pushed.wake_error)}); it will at its next interval"
+            )
     return ExitCode.OK
 
 

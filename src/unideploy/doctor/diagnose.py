@@ -16,7 +16,7 @@ from typing import Any
 from unideploy.config.stack import Stack
 from unideploy.doctor.ownership import is_conflict, ownership_jams, way_out
 from unideploy.engines.kube.client import CLUSTER_SCOPED
-from unideploy.engines.kube.objects import json_patch, list_objects
+from unideploy.engines.kube.objects import annotate, list_objects
 from unideploy.errors import EngineError
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.phases.helm_release import last_deployed, stuck_message
@@ -196,14 +196,7 @@ def _refresher(
             "kind": kind,
             "metadata": {"name": name, "namespace": namespace},
         }
-        escaped = key.replace("~", "~0").replace("/", "~1")
-        ops: list[dict[str, Any]] = [
-            {"op": "add", "path": f"/metadata/annotations/{escaped}", "value": value}
-        ]
-        done, why = json_patch(api, obj, ops)
-        if not done:  # no annotations yet
-            ops = [{"op": "add", "path": "/metadata/annotations", "value": {key: value}}]
-            done, why = json_patch(api, obj, ops)
+        done, why = annotate(api, obj, key, value)
         if not done:
             raise EngineError(f"could not annotate {kind} {namespace}/{name}: {why}")
         return f"asked {controller} to reconcile again ({key})"

@@ -51,6 +51,9 @@ class PushResult:
     branch: str
     commit: str
     sandbox: bool
+    #: The sandbox's GitRepositories asked to fetch the commit now (gitops.wake), and why not.
+    woken: tuple[str, ...] = ()
+    wake_error: str = ""
 
 
 def redact_url(text: str) -> str:

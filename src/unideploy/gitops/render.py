@@ -28,6 +28,7 @@ from unideploy.gitops.layout import GitTarget
 from unideploy.gitops.manifests import render_manifests
 from unideploy.gitops.push import PushResult, publish, push_target
 from unideploy.gitops.secrets import has_secrets, protect_argocd, protect_flux, seal_secrets
+from unideploy.gitops.wake import wake_sources
 from unideploy.records.history import stack_revision
 from unideploy.redact.values import is_secret
 from unideploy.service.desired import DesiredState, desired_state
@@ -96,6 +97,8 @@ class RenderResult:
                 "branch": self.pushed.branch,
                 "commit": self.pushed.commit,
                 "sandbox": self.pushed.sandbox,
+                "woken": list(self.pushed.woken),
+                "wake_error": self.pushed.wake_error or None,
             },
         }
 
@@ -154,9 +157,21 @@ def render(stack: Stack, request: RenderRequest, helm: HelmEngine | None = None)
             commit, pushed = publish(
                 stack, request.out, request.flavor, inside, branch, message, target
             )
+            if pushed.sandbox:
+                pushed = _wake(stack, request.environment, pushed, target.url)
     return RenderResult(
         request.flavor, request.environment, request.out, count, run_id, commit, pushed
     )
+
+
+def _wake(stack: Stack, environment: str, pushed: PushResult, url: str) -> PushResult:
+    """Ask the sandbox's Flux to fetch the pushed commit now instead of at its next poll."""
+    from unideploy.engines.kube.client import api_client
+
+    context = stack.environment(environment).cluster.context
+    api = api_client(stack.kubeconfig(environment), context)
+    woken = wake_sources(api, url, datetime.now(UTC))
+    return replace(pushed, woken=woken.sources, wake_error=woken.error)
 
 
 def _protect(stack: Stack, state: DesiredState, request: RenderRequest, files: Files) -> Files:

@@ -95,6 +95,22 @@ def json_patch(
     return status < 400, "" if status < 400 else f"HTTP {status} {message}"
 
 
+def annotate(api: ApiClient, obj: dict[str, Any], key: str, value: str) -> tuple[bool, str]:
+    """Set one annotation on `obj` (a reference: apiVersion, kind, name, namespace).
+
+    How `flux reconcile` and `argocd app get --refresh` ask a controller to look again.
+    """
+    escaped = key.replace("~", "~0").replace("/", "~1")
+    done, why = json_patch(
+        api, obj, [{"op": "add", "path": f"/metadata/annotations/{escaped}", "value": value}]
+    )
+    if not done:  # the object has no annotations yet
+        done, why = json_patch(
+            api, obj, [{"op": "add", "path": "/metadata/annotations", "value": {key: value}}]
+        )
+    return done, why
+
+
 def delete_object(api: ApiClient, obj: dict[str, Any]) -> tuple[bool, str]:
     """Delete `obj` (background propagation); a 404 counts as done."""
     meta = obj.get("metadata") or {}
