@@ -1,6 +1,7 @@
 """Benchmark unideploy against helmfile in one run, on the same N releases, with the API's floor.
 
 Usage: .venv/bin/python bench/peers.py [--releases 50] [--repeat 3] [--parallel 8] [--json]
+                                       [--helm-diff-source CHECKOUT]
 Finds helmfile, helm and kubectl in the tools cache (scripts/setup/install-tools.sh), starts its
 own sandbox, writes the same stack as stack.yaml and helmfile.yaml (bench/peers_support.py) and,
 each round into fresh namespaces per tool and alternating which tool goes first, times: a full
@@ -8,7 +9,8 @@ deploy on empty namespaces, a no-op redeploy, an incremental no-op, a diff with 
 and a one-release change. The floor is a raw `kubectl apply --server-side` of the same rendered
 objects plus `kubectl wait` for every Deployment. Prints medians, unideploy / helmfile ratios and
 multiples of the floor; peak RSS of the deploys; `--help` and `validate` of the reference stack
-(median of 10). Rows that need the helm-diff plugin say so instead of a figure when it is absent.
+(median of 10). Rows that need the helm-diff plugin say so instead of a figure when it is absent;
+`--helm-diff-source` builds the plugin from a checkout of it (where the module proxy refuses it).
 Run it inside `unshare -n sh -c 'ip link set lo up; ...'` on a machine doing nothing else.
 """
 
@@ -33,6 +35,7 @@ from peers_support import (
     Tools,
     find_tools,
     floor_manifest,
+    install_helm_diff,
     machine,
     run,
     table,
@@ -42,7 +45,9 @@ from peers_support import (
 
 from unideploy.sandbox import Sandbox, missing_tools
 
-NO_HELM_DIFF = "not measurable here: helm-diff plugin not installable (Go proxy 403)"
+NO_HELM_DIFF = (
+    "not measured: no helm-diff plugin (the Go proxy refuses it here; see --helm-diff-source)"
+)
 ROWS = [  # key, label, unideploy command, helmfile command
     ("full", "full deploy (empty namespaces)", "deploy", "helmfile sync"),
     ("noop", "no-op redeploy", "deploy", "helmfile sync"),
@@ -249,9 +254,19 @@ def main() -> int:
     parser.add_argument(
         "--parallel", type=int, default=8, help="unideploy --parallel, helmfile --concurrency"
     )
+    parser.add_argument(
+        "--helm-diff-source",
+        type=Path,
+        help="a checkout of github.com/databus23/helm-diff to build the plugin from, where the "
+        "module proxy refuses it (helmfile apply and diff need it)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    tools = find_tools()
+    if args.helm_diff_source is not None:
+        plugins = Path(tempfile.mkdtemp(prefix="unideploy-peers-plugins-"))
+        install_helm_diff(args.helm_diff_source.resolve(), plugins)
+        os.environ["HELM_PLUGINS"] = str(plugins)
+    tools = find_tools(os.environ)
     if missing_tools():
         raise SystemExit("peers: sandbox tools missing; run scripts/setup/install-tools.sh")
     with tempfile.TemporaryDirectory(prefix="unideploy-peers-") as tmp:

@@ -69,10 +69,38 @@ def _binary(root: Path, name: str) -> Path:
     return complete[-1]
 
 
-def find_tools() -> Tools:
+def install_helm_diff(source: Path, plugins: Path) -> None:
+    """Build the helm-diff plugin from a source tree (go build) into a plugins dir of our own.
+
+    For machines whose module proxy refuses github.com/databus23/helm-diff/v3: a checkout of it
+    (any tag whose go.mod names the Helm major version install-tools builds) gives the same
+    plugin. Helm finds it through HELM_PLUGINS; nothing outside `plugins` is touched.
+    """
+    binary = source / "bin" / "diff"
+    if not binary.exists():
+        print(f"peers: building helm-diff from {source}", file=sys.stderr, flush=True)
+        done = subprocess.run(
+            ["go", "build", "-trimpath", "-o", str(binary), "."],
+            cwd=source,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"peers: building helm-diff failed:\n{done.stderr[-2000:]}")
+    plugin = plugins / "diff"
+    (plugin / "bin").mkdir(parents=True, exist_ok=True)
+    (plugin / "plugin.yaml").write_bytes((source / "plugin.yaml").read_bytes())
+    link = plugin / "bin" / "diff"
+    if not link.exists():
+        link.symlink_to(binary.resolve())
+
+
+def find_tools(env: Mapping[str, str]) -> Tools:
     root = tools_dir()
     helmfile, helm, kubectl = (_binary(root, name) for name in ("helmfile", "helm", "kubectl"))
-    plugins = subprocess.run([str(helm), "plugin", "list"], capture_output=True, text=True)
+    plugins = subprocess.run(
+        [str(helm), "plugin", "list"], capture_output=True, text=True, env=dict(env)
+    )
     has_diff = any(line.split()[:1] == ["diff"] for line in plugins.stdout.splitlines())
     return Tools(helmfile=helmfile, helm=helm, kubectl=kubectl, helm_diff=has_diff)
 

@@ -1,4 +1,4 @@
-"""gitops.wake: after a push, only GitRepositories pulling from the pushed URL are asked to fetch."""
+"""gitops.wake: after a push, only GitRepositories pulling from the pushed URL are asked to fetch"""
 
 from __future__ import annotations
 
