@@ -208,12 +208,14 @@ class _StandInHandler(BaseHTTPRequestHandler):
             review = {}
         request = review.get("request") or {}
         payload = json.dumps(admit(review)).encode()
+        # Logged before the answer: once the apiserver has admitted the object, the call is in
+        # webhook_log for anyone who reads it next (a deploy's sandbox notes, a test).
+        self._record(request)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
-        self._record(request)
 
     def _record(self, request: dict[str, Any]) -> None:
         owner = self.server.owner
