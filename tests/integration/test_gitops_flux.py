@@ -256,6 +256,38 @@ def test_live_objects_equal_the_helm_sdk_render_of_the_same_values(setup: Setup)
     assert compared >= 30, compared  # 38 objects of 9 releases
 
 
+def test_a_deploy_of_the_same_environment_would_change_nothing_but_the_chart_label(
+    setup: Setup,
+) -> None:
+    """`unideploy diff` on what Flux installed: what `unideploy deploy` would change there.
+
+    Only the chart label (a chart from Git carries the commit in its version), in every object;
+    no other field, no object missing (the test above compares the sets). The label is also the
+    only field the diff says a deploy would take over from helm-controller.
+    """
+    done = setup.cli("diff", "-e", ENV, "--skip-terraform", "-o", "json")
+    found = json.loads(done.stdout)
+    assert found["complete"], found["notes"]
+    assert len(found["releases"]) == 9, [r["release"] for r in found["releases"]]
+    changed: list[str] = []
+    for release in found["releases"]:
+        assert release["error"] is None, release
+        # What a deploy would take from helm-controller, which applied it: the label, alone or
+        # inside an atomic field (a StatefulSet's volumeClaimTemplates), equal up to it.
+        for conflict in release["conflicts"]:
+            assert conflict["manager"] == "helm-controller", conflict
+            if not conflict["field"].endswith(f"labels.{CHART_LABEL}"):
+                apart = _differences(conflict["desired"], conflict["live"], setup.pushed[0])
+                assert not apart, (conflict["object"], conflict["field"], apart)
+        for change in release["changes"]:
+            assert change["action"] == "update", (release["release"], change)
+            lines = change["diff"].splitlines()
+            edits = [x for x in lines if x[:1] in "+-" and x[:3] not in ("+++", "---")]
+            assert edits and all(CHART_LABEL in x for x in edits), (change["object"], edits)
+            changed.append(change["object"])
+    assert changed, "a chart from Git carries the commit in its version: the label must differ"
+
+
 def _values_change(setup: Setup, title: str) -> None:
     path = setup.stack / "environments" / ENV / "values.yaml"
     text = path.read_text()
