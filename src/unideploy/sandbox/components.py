@@ -171,6 +171,10 @@ def apiserver(binary: Path, layout: Layout, ports: Ports) -> list[str]:
     ]
 
 
+#: kube-controller-manager's requests per second to the sandbox's API server (see its argv).
+CONTROLLER_QPS = 200
+
+
 def controller_manager(binary: Path, layout: Layout, ports: Ports) -> list[str]:
     """Return kube-controller-manager's argv: every default controller, one SA per controller."""
     kubeconfig = layout.component_kubeconfig("controller-manager")
@@ -187,6 +191,13 @@ def controller_manager(binary: Path, layout: Layout, ports: Ports) -> list[str]:
         f"--service-cluster-ip-range={SERVICE_CIDR}",
         "--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics",
         "--leader-elect=false",
+        # Client-side rate limits sized for one user's sandbox, not a shared control plane
+        # (defaults 20 QPS, burst 30, 5 deployment/replicaset workers): with kwok's instant pods
+        # they, not the API server, set how fast fifty Deployments become ready.
+        f"--kube-api-qps={CONTROLLER_QPS}",
+        f"--kube-api-burst={2 * CONTROLLER_QPS}",
+        "--concurrent-deployment-syncs=16",
+        "--concurrent-replicaset-syncs=16",
         "--v=1",
     ]
 

@@ -54,6 +54,14 @@ def test_controllers_use_their_own_identities_and_per_controller_service_account
     assert sched["kubeconfig"] == "/state/kubeconfigs/scheduler.kubeconfig"
 
 
+def test_the_controller_manager_is_not_throttled_below_what_one_sandbox_needs() -> None:
+    """Its defaults (20 QPS, burst 30, 5 workers) made readiness of 50 Deployments wait on it."""
+    cm = _flags(components.controller_manager(Path("c"), LAYOUT, PORTS))
+    assert float(cm["kube-api-qps"]) >= 100 and int(cm["kube-api-burst"]) >= 200
+    assert int(cm["concurrent-deployment-syncs"]) > 5
+    assert int(cm["concurrent-replicaset-syncs"]) > 5
+
+
 def test_state_lives_under_the_state_dir() -> None:
     for path in (LAYOUT.etcd_data, LAYOUT.kubeconfig, LAYOUT.state_file, LAYOUT.log("etcd")):
         assert path.is_relative_to(Path("/state"))
