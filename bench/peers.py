@@ -1,7 +1,7 @@
 """Benchmark unideploy against helmfile in one run, on the same N releases, with the API's floor.
 
 Usage: .venv/bin/python bench/peers.py [--releases 50] [--repeat 3] [--parallel 8] [--json]
-                                       [--helm-diff-source CHECKOUT]
+                                       [--schedule tiers|needs] [--helm-diff-source CHECKOUT]
 Finds helmfile, helm and kubectl in the tools cache (scripts/setup/install-tools.sh), starts its
 own sandbox, writes the same stack as stack.yaml and helmfile.yaml (bench/peers_support.py) and,
 each round into fresh namespaces per tool and alternating which tool goes first, times: a full
@@ -73,7 +73,7 @@ class Bench:
         return run([UNIDEPLOY, "--stack", str(stack), *args], self.env, stack, ok)
 
     def deploy(self, stack: Path, *extra: str) -> Run:
-        parallel = ("--parallel", str(self.args.parallel))
+        parallel = ("--parallel", str(self.args.parallel), "--schedule", self.args.schedule)
         skips = ("--skip-security", "--skip-tests")
         return self.unideploy(stack, "deploy", "-e", "development", *skips, *parallel, *extra)
 
@@ -236,6 +236,7 @@ class Bench:
             "releases": self.args.releases,
             "repeat": self.args.repeat,
             "parallel": self.args.parallel,
+            "schedule": self.args.schedule,
             "machine_before": self.machine_before,
             "machine_after": machine(),
             "floor_s": round(floor, 2),
@@ -253,6 +254,13 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="rounds (medians over them)")
     parser.add_argument(
         "--parallel", type=int, default=8, help="unideploy --parallel, helmfile --concurrency"
+    )
+    parser.add_argument(
+        "--schedule",
+        choices=("tiers", "needs"),
+        default="tiers",
+        help="unideploy deploy --schedule: tiers (barriers between tiers) or needs (each release "
+        "as soon as its needs are met, the order helmfile, which has no tiers, follows)",
     )
     parser.add_argument(
         "--helm-diff-source",

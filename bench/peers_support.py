@@ -224,7 +224,8 @@ def machine() -> dict[str, Any]:
 def table(result: dict[str, Any]) -> str:
     lines = [
         f"{result['releases']} releases, {result['repeat']} rounds, "
-        f"parallel/concurrency {result['parallel']}, machine {result['machine_before']}",
+        f"parallel/concurrency {result['parallel']}, schedule {result.get('schedule', 'tiers')}, "
+        f"machine {result['machine_before']}",
         f"floor (kubectl apply --server-side + wait): {result['floor_s']:.2f} s",
         "| work | unideploy | helmfile | unideploy / helmfile | x floor (unideploy, helmfile) |",
         "|---|---|---|---|---|",
