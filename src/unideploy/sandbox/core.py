@@ -38,11 +38,9 @@ from unideploy.sandbox.state import default_state_dir
 from unideploy.sandbox.status import ComponentStatus, SandboxStatus
 from unideploy.sandbox.tools import (
     CONTROL_PLANE_TOOLS,
-    INSTALL_HINT,
     ToolNotFoundError,
-    find_tool,
+    find_tools,
     kubernetes_version,
-    tool_path,
 )
 from unideploy.sandbox.webhook_log import WEBHOOK_MODES, WEBHOOKS_SIMULATE, summarize
 
@@ -257,17 +255,7 @@ class Sandbox:
         return self.status()
 
     def _binaries(self) -> dict[str, Path]:
-        found: dict[str, Path] = {}
-        missing: list[str] = []
-        for name in CONTROL_PLANE_TOOLS:
-            try:
-                found[name] = find_tool(name)
-            except ToolNotFoundError:
-                missing.append(f"{name} ({tool_path(name)})")
-        if missing:
-            raise ToolNotFoundError(
-                "sandbox tools are not installed: " + ", ".join(missing), hint=INSTALL_HINT
-            )
+        found = find_tools(CONTROL_PLANE_TOOLS, "sandbox tools are")
         nsenter = shutil.which("nsenter")
         if nsenter is None:
             raise ToolNotFoundError(

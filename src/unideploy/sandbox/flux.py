@@ -24,7 +24,7 @@ from unideploy.engines import process
 from unideploy.errors import EngineError
 from unideploy.sandbox.api import ApiClient
 from unideploy.sandbox.components import Layout
-from unideploy.sandbox.tools import INSTALL_HINT, ToolNotFoundError, find_tool, tool_path
+from unideploy.sandbox.tools import INSTALL_HINT, ToolNotFoundError, find_tools
 
 FLAVOR = "flux"
 GITOPS_FLAVORS = (FLAVOR,)
@@ -81,18 +81,7 @@ def describe(layout: Layout) -> dict[str, str]:
 
 def binaries() -> dict[str, Path]:
     """Return the three controllers' binaries, or raise naming every missing one and the fix."""
-    found: dict[str, Path] = {}
-    missing: list[str] = []
-    for name in CONTROLLERS:
-        try:
-            found[name] = find_tool(name)
-        except ToolNotFoundError:
-            missing.append(f"{name} ({tool_path(name)})")
-    if missing:
-        raise ToolNotFoundError(
-            "Flux controllers are not installed: " + ", ".join(missing), hint=INSTALL_HINT
-        )
-    return found
+    return find_tools(CONTROLLERS, "Flux controllers are")
 
 
 def crd_files(tools: Mapping[str, Path]) -> list[Path]:

@@ -131,3 +131,17 @@ def missing_tools(names: tuple[str, ...] = CONTROL_PLANE_TOOLS) -> list[str]:
         except ToolNotFoundError:
             missing.append(name)
     return missing
+
+
+def find_tools(names: tuple[str, ...], what: str) -> dict[str, Path]:
+    """Every tool in `names` by name, or raise naming `what` and each missing one with its path."""
+    found: dict[str, Path] = {}
+    missing: list[str] = []
+    for name in names:
+        try:
+            found[name] = find_tool(name)
+        except ToolNotFoundError:
+            missing.append(f"{name} ({tool_path(name)})")
+    if missing:
+        raise ToolNotFoundError(f"{what} not installed: " + ", ".join(missing), hint=INSTALL_HINT)
+    return found
