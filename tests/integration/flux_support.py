@@ -17,7 +17,7 @@ from tests.integration.sandbox_cluster import NEEDED_TOOLS, Cluster, require_too
 
 from unideploy.engines import process
 from unideploy.sandbox import Sandbox, find_tool
-from unideploy.sandbox.flux import CONTROLLERS
+from unideploy.sandbox.flux import COMPONENTS, CONTROLLERS
 
 DEADLINE_S = 180.0
 GIT_IDENTITY = ("-c", "user.name=unideploy tests", "-c", "user.email=tests@unideploy.invalid")
@@ -49,7 +49,7 @@ def log_tails(status: dict[str, Any], lines: int = 15) -> str:
     """The last lines of every Flux component's log, for failure messages."""
     parts: list[str] = []
     for comp in status["components"]:
-        if comp["name"] in (*CONTROLLERS, "git-server"):
+        if comp["name"] in COMPONENTS:
             text = Path(comp["log"]).read_text(errors="replace").splitlines()[-lines:]
             parts.append(f"--- {comp['name']} ({comp['log']}):\n" + "\n".join(text))
     return "\n".join(parts)

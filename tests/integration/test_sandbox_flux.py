@@ -21,7 +21,7 @@ from tests.integration.sandbox_cluster import Cluster
 from unideploy.engines.helm.charts import ChartCache
 from unideploy.engines.helm.contract import ReleaseSpec
 from unideploy.engines.helm.sdk import SdkHelm
-from unideploy.sandbox.flux import CONTROLLERS
+from unideploy.sandbox.flux import COMPONENTS, CONTROLLERS
 from unideploy.sandbox.kubeconfig import CONTEXT
 
 pytestmark = pytest.mark.cluster
@@ -107,7 +107,7 @@ def test_flux_reconciles_a_pushed_kustomization_and_helm_release(
     repository = Path(gitops["repository"])
     assert (repository / "HEAD").is_file(), "the bare repository was not created"
     running = {c["name"] for c in status["components"] if c["running"]}
-    assert {"git-server", *CONTROLLERS} <= running
+    assert set(COMPONENTS) <= running
     assert status["network_isolated"] is True  # the controllers share the loopback-only namespace
 
     work = tmp_path / "work"

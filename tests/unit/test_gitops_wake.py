@@ -1,4 +1,4 @@
-"""gitops.wake: after a push, only GitRepositories pulling from the pushed URL are asked to fetch"""
+"""gitops.wake: after a push, only the sources of the pushed URLs are asked to fetch."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ from typing import Any
 from unideploy.gitops.wake import REQUESTED_AT, wake_sources
 
 URL = "http://127.0.0.1:8070/sandbox.git"
+CHARTS = "http://127.0.0.1:8071"
 NOW = datetime(2031, 5, 4, 3, 2, 1, tzinfo=UTC)
 DISCOVERY = {
     "/apis/source.toolkit.fluxcd.io/v1": [
-        {"name": "gitrepositories", "kind": "GitRepository", "namespaced": True}
+        {"name": "gitrepositories", "kind": "GitRepository", "namespaced": True},
+        {"name": "helmrepositories", "kind": "HelmRepository", "namespaced": True},
     ]
 }
 LIST = "/apis/source.toolkit.fluxcd.io/v1/gitrepositories"
+HELM_LIST = "/apis/source.toolkit.fluxcd.io/v1/helmrepositories"
 
 
 class Response:
@@ -36,8 +39,14 @@ def _source(namespace: str, name: str, url: str, annotated: bool) -> dict[str, A
 class FakeApi:
     """LIST from `sources`; a JSON patch adding under missing annotations fails, as the server's."""
 
-    def __init__(self, sources: list[dict[str, Any]], list_status: int = 200) -> None:
+    def __init__(
+        self,
+        sources: list[dict[str, Any]],
+        list_status: int = 200,
+        helm_sources: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.sources, self.list_status = sources, list_status
+        self.helm_sources = helm_sources or []
         self.patches: list[tuple[str, list[dict[str, Any]]]] = []
 
     def param_serialize(self, method: str, resource_path: str, **kw: Any) -> tuple[Any, ...]:
@@ -50,10 +59,13 @@ class FakeApi:
             if self.list_status >= 400:
                 return Response(self.list_status, {"message": "gitrepositories is forbidden"})
             return Response(200, {"items": self.sources})
+        if method == "GET" and url == HELM_LIST:
+            return Response(200, {"items": self.helm_sources})
         assert method == "PATCH", (method, url)
         self.patches.append((url, body))
         name = url.rsplit("/", 1)[1]
-        target = next(s for s in self.sources if s["metadata"]["name"] == name)
+        pool = self.helm_sources if "/helmrepositories/" in url else self.sources
+        target = next(s for s in pool if s["metadata"]["name"] == name)
         if body[0]["path"] != "/metadata/annotations" and "annotations" not in target["metadata"]:
             return Response(422, {"message": "doc is missing path"})
         return Response(200, {})
@@ -86,3 +98,21 @@ def test_a_refused_list_is_reported_not_raised() -> None:
     woken = wake_sources(FakeApi([], list_status=403), URL, NOW)
     assert woken.sources == ()
     assert "HTTP 403" in woken.error and "forbidden" in woken.error
+
+
+def test_chart_repositories_of_the_published_url_are_asked_too() -> None:
+    api = FakeApi(
+        [_source("flux-system", "homelab", URL, annotated=True)],
+        helm_sources=[
+            _source("flux-system", "local-charts", CHARTS + "/", annotated=True),
+            _source("flux-system", "upstream", "https://charts.example.invalid", True),
+        ],
+    )
+    woken = wake_sources(api, URL, NOW, CHARTS)
+    assert woken.charts == ("flux-system/local-charts",) and woken.error == ""
+    assert woken.sources == ("flux-system/homelab",)
+    patched = [url for url, _ in api.patches]
+    assert patched[0].endswith("/namespaces/flux-system/helmrepositories/local-charts")
+    assert len(patched) == 2  # not the upstream repository
+    # Without a published chart repository no HelmRepository is touched.
+    assert wake_sources(FakeApi([], helm_sources=api.helm_sources), URL, NOW).charts == ()

@@ -96,7 +96,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Run the integration tests of ENV: http, tcp, dns, k8s readiness, perf, security.",
     ),
     "gitops": (
-        "unideploy.cli.gitops_cmd:gitops_group",
+        "unideploy.cli.gitops.group:gitops_group",
         "Render the stack for Argo CD or Flux, and read their sync state.",
     ),
     "drift": (

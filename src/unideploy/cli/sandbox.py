@@ -75,6 +75,12 @@ def _render(status: SandboxStatus, output: str, extra: dict[str, object] | None 
             f"(branch {status.gitops['branch']}); Flux fetches {status.gitops['url']}",
             soft_wrap=True,
         )
+        if status.gitops.get("charts"):
+            console.print(
+                f"chart repository: {status.gitops['charts_url']} serves "
+                f"{status.gitops['charts']} (`gitops render --chart-repo sandbox`)",
+                soft_wrap=True,
+            )
     console.print(f"kubeconfig: {status.kubeconfig}  (context {CONTEXT})")
 
 
@@ -141,7 +147,8 @@ def sandbox_group() -> None:
     default=None,
     help="Also run a GitOps engine: flux installs Flux's CRDs and runs source-, kustomize- and "
     "helm-controller plus a git server for STATE_DIR/gitops/sandbox.git (push to that path; "
-    "`status -o json` gives its in-sandbox URL). Applies when the sandbox starts.",
+    "`status -o json` gives its in-sandbox URL) and a Helm chart repository serving "
+    "STATE_DIR/gitops/charts. Applies when the sandbox starts.",
 )
 @click.option(
     "--timeout",

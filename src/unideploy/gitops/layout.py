@@ -7,7 +7,8 @@ renderers build their objects from these so both flavours agree on names and ord
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from unideploy.service.desired import DesiredRelease, DesiredState
@@ -25,12 +26,16 @@ class GitTarget:
 
     `chart_root` is the stack directory's path inside the repository (local chart paths are
     relative to it); `out_path` is where the rendering is committed inside the repository.
+    With `chart_repo` (a Helm chart repository's URL), local charts are taken from there by the
+    name and version `local_charts` gives for their path (gitops.chartrepo), not from Git.
     """
 
     url: str
     revision: str
     chart_root: str
     out_path: str
+    chart_repo: str | None = None
+    local_charts: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def repo_path(self, *parts: str) -> str:
         """A path inside the repository, normalised, without a leading `./`."""
@@ -51,6 +56,9 @@ class ChartSource:
 def chart_source(item: DesiredRelease, target: GitTarget) -> ChartSource:
     """The chart reference of `item` for a controller pulling from `target`."""
     chart = item.release.chart
+    if chart.path is not None and target.chart_repo is not None:
+        name, version = target.local_charts[chart_tree_path(chart.path)]
+        return ChartSource("helm", target.chart_repo, name, version)
     if chart.path is not None:
         return ChartSource("git", target.url, target.repo_path(target.chart_root, chart.path), None)
     if chart.repo is not None:
@@ -58,6 +66,11 @@ def chart_source(item: DesiredRelease, target: GitTarget) -> ChartSource:
     reference = str(chart.oci)
     parent, _, name = reference.rpartition("/")
     return ChartSource("oci", parent, name, chart.version)
+
+
+def chart_tree_path(path: str) -> str:
+    """A local chart's path relative to stack.yaml, normalised (`./charts/a/` is `charts/a`)."""
+    return str(PurePosixPath(path.replace("\\", "/")))
 
 
 def object_names(state: DesiredState) -> dict[str, str]:

@@ -4,9 +4,10 @@
 remote the user names, else the repository of a running `sandbox up --gitops flux` whose
 kubeconfig is the environment's. After writing, `publish` stages the rendering (at
 `--path-in-repo`, default the root) together with every local chart (at its path relative to
-stack.yaml, where the HelmReleases reference it), commits that tree to the local branch with
-real git (gitcommit) and pushes the commit to the remote's `--revision` branch. Git runs through
-engines/process (argv only); a remote's credentials never appear in a message.
+stack.yaml, where the HelmReleases reference it; none with `--chart-repo`, gitops.chartrepo),
+commits that tree to the local branch with real git (gitcommit) and pushes the commit to the
+remote's `--revision` branch. Git runs through engines/process (argv only); a remote's
+credentials never appear in a message.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from unideploy.config.stack import Stack
 from unideploy.engines.process import run
 from unideploy.errors import ConfigError, EngineError
 from unideploy.gitops.gitcommit import CommitResult, commit_directory, repo_root
+from unideploy.gitops.layout import chart_tree_path
 from unideploy.sandbox import Sandbox
 from unideploy.sandbox.state import load
 
@@ -36,6 +38,9 @@ class PushTarget:
     url: str
     branch: str
     sandbox: bool = False
+    #: The sandbox's chart repository: its directory on disk and its URL for the controllers.
+    charts_dir: str | None = None
+    charts_url: str | None = None
 
     @property
     def shown(self) -> str:
@@ -54,6 +59,7 @@ class PushResult:
     #: The sandbox's GitRepositories asked to fetch the commit now (gitops.wake), and why not.
     woken: tuple[str, ...] = ()
     wake_error: str = ""
+    woken_charts: tuple[str, ...] = ()  # the sandbox's HelmRepositories, with --chart-repo
 
 
 def redact_url(text: str) -> str:
@@ -98,7 +104,14 @@ def push_target(
                 f"({sandbox['url']}), which its controllers pull from",
                 hint="drop --repo-url, or push elsewhere with --remote",
             )
-        return PushTarget(sandbox["repository"], sandbox["url"], revision, sandbox=True)
+        return PushTarget(
+            sandbox["repository"],
+            sandbox["url"],
+            revision,
+            sandbox=True,
+            charts_dir=sandbox.get("charts"),
+            charts_url=sandbox.get("charts_url"),
+        )
     if remote is None:
         raise ConfigError(
             "--push has no remote: none was named and no sandbox with Flux runs for "
@@ -130,7 +143,7 @@ def local_charts(stack: Stack) -> dict[str, Path]:
         path = release.chart.path
         if path is None:
             continue
-        inside = PurePosixPath(path.replace("\\", "/"))
+        inside = PurePosixPath(chart_tree_path(path))
         if inside.is_absolute() or ".." in inside.parts:
             raise ConfigError(
                 f"release {release.name}: chart path {path} is outside the stack directory",
@@ -149,8 +162,13 @@ def publish(
     branch: str,
     message: str,
     target: PushTarget,
+    *,
+    with_charts: bool = True,
 ) -> tuple[CommitResult, PushResult]:
-    """Commit the self-contained tree to `branch` of out's repository and push it."""
+    """Commit the self-contained tree to `branch` of out's repository and push it.
+
+    Without `with_charts` (they come from a chart repository) the tree is the rendering alone.
+    """
     repo = repo_root(out)
     if repo is None:
         raise EngineError(
@@ -160,7 +178,7 @@ def publish(
     with tempfile.TemporaryDirectory(prefix="unideploy-push-") as scratch:
         tree = Path(scratch)
         shutil.copytree(out / flavor, tree / path_in_repo / flavor)
-        for inside, source in sorted(local_charts(stack).items()):
+        for inside, source in sorted(local_charts(stack).items() if with_charts else ()):
             destination = tree / inside
             if not destination.exists():
                 shutil.copytree(source, destination, ignore=shutil.ignore_patterns(".git"))

@@ -21,6 +21,7 @@ from unideploy.engines.process import run
 from unideploy.errors import ConfigError
 from unideploy.execute.result import new_run_id
 from unideploy.gitops.argocd import render_argocd
+from unideploy.gitops.chartrepo import Published, chart_versions, publish_charts, resolve_chart_repo
 from unideploy.gitops.files import Files, write_tree
 from unideploy.gitops.flux import render_flux
 from unideploy.gitops.gitcommit import CommitResult, commit_directory, repo_root
@@ -64,6 +65,9 @@ class RenderRequest:
     #: running Flux sandbox's repository when no remote is named (gitops.push).
     push: bool = False
     remote: str | None = None
+    #: Local charts from this Helm chart repository (by name and content version) instead of
+    #: from Git; `sandbox`: the Flux sandbox's, published to on --push (gitops.chartrepo).
+    chart_repo: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class RenderResult:
     run_id: str
     commit: CommitResult | None = None
     pushed: PushResult | None = None
+    charts: Published | None = None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready."""
@@ -98,8 +103,10 @@ class RenderResult:
                 "commit": self.pushed.commit,
                 "sandbox": self.pushed.sandbox,
                 "woken": list(self.pushed.woken),
+                "woken_chart_repositories": list(self.pushed.woken_charts),
                 "wake_error": self.pushed.wake_error or None,
             },
+            "charts": None if self.charts is None else self.charts.to_dict(),
         }
 
 
@@ -122,6 +129,8 @@ def render(stack: Stack, request: RenderRequest, helm: HelmEngine | None = None)
         request = replace(
             request, repo_url=target.url, path_in_repo=request.path_in_repo or "", commit=True
         )
+    chart_url, publish_to = resolve_chart_repo(request.chart_repo, request.flavor, target)
+    request = replace(request, chart_repo=chart_url)
     state = desired_state(
         stack,
         request.environment,
@@ -141,7 +150,9 @@ def render(stack: Stack, request: RenderRequest, helm: HelmEngine | None = None)
     )
     count = write_tree(request.out, request.flavor, files, header)
     run_id = new_run_id()
-    commit, pushed = None, None
+    commit, pushed, published = None, None, None
+    if publish_to is not None:  # before the push: the charts are there when Flux looks
+        published = publish_charts(stack, publish_to, chart_url)
     if request.commit:
         revision = stack_revision(stack.root)
         message = (
@@ -155,23 +166,33 @@ def render(stack: Stack, request: RenderRequest, helm: HelmEngine | None = None)
         else:
             inside = request.path_in_repo or ""
             commit, pushed = publish(
-                stack, request.out, request.flavor, inside, branch, message, target
+                stack,
+                request.out,
+                request.flavor,
+                inside,
+                branch,
+                message,
+                target,
+                with_charts=chart_url is None,
             )
             if pushed.sandbox:
-                pushed = _wake(stack, request.environment, pushed, target.url)
+                charts_url = chart_url if published is not None else None
+                pushed = _wake(stack, request.environment, pushed, target.url, charts_url)
     return RenderResult(
-        request.flavor, request.environment, request.out, count, run_id, commit, pushed
+        request.flavor, request.environment, request.out, count, run_id, commit, pushed, published
     )
 
 
-def _wake(stack: Stack, environment: str, pushed: PushResult, url: str) -> PushResult:
+def _wake(
+    stack: Stack, environment: str, pushed: PushResult, url: str, charts_url: str | None
+) -> PushResult:
     """Ask the sandbox's Flux to fetch the pushed commit now instead of at its next poll."""
     from unideploy.engines.kube.client import api_client
 
     context = stack.environment(environment).cluster.context
     api = api_client(stack.kubeconfig(environment), context)
-    woken = wake_sources(api, url, datetime.now(UTC))
-    return replace(pushed, woken=woken.sources, wake_error=woken.error)
+    woken = wake_sources(api, url, datetime.now(UTC), charts_url)
+    return replace(pushed, woken=woken.sources, woken_charts=woken.charts, wake_error=woken.error)
 
 
 def _protect(stack: Stack, state: DesiredState, request: RenderRequest, files: Files) -> Files:
@@ -268,7 +289,17 @@ def git_target(stack: Stack, request: RenderRequest) -> GitTarget:
                 f"--out {request.out} is outside the stack's repository {root}",
                 hint="render inside the repository, or say where it lands with --path-in-repo",
             )
-    return GitTarget(url, request.revision, chart_root.replace(os.sep, "/"), out_path)
+    if request.chart_repo is None:
+        return GitTarget(url, request.revision, chart_root.replace(os.sep, "/"), out_path)
+    versions = {path: (c.name, c.version) for path, c in chart_versions(stack).items()}
+    return GitTarget(
+        url,
+        request.revision,
+        chart_root.replace(os.sep, "/"),
+        out_path,
+        request.chart_repo,
+        versions,
+    )
 
 
 def _origin(root: Path) -> str | None:

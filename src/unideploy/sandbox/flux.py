@@ -3,7 +3,8 @@
 `core` calls `start` once the apiserver answers. It installs the Flux CRDs (copied beside the
 binaries by scripts/setup/install-tools.sh) and the `flux-system` namespace, creates the bare
 repository under the state directory, then starts inside the sandbox network namespace: the git
-server (sandbox.gitserver), source-controller, kustomize-controller and helm-controller. Each one
+server (sandbox.gitserver), the chart repository (sandbox.chartserver, for `gitops render
+--chart-repo sandbox`), source-controller, kustomize-controller and helm-controller. Each one
 listens on 127.0.0.1 only and no event recorder is configured, so nothing is dialled outside; it
 returns once every health endpoint answers (sandbox.probe, run inside the namespace).
 """
@@ -30,8 +31,9 @@ FLAVOR = "flux"
 GITOPS_FLAVORS = (FLAVOR,)
 NAMESPACE = "flux-system"
 CONTROLLERS = ("source-controller", "kustomize-controller", "helm-controller")
-COMPONENTS = ("git-server", *CONTROLLERS)
+COMPONENTS = ("git-server", "chart-repository", *CONTROLLERS)
 GIT_PORT = 8070
+CHART_PORT = 8071
 REPOSITORY_NAME = "sandbox.git"
 BRANCH = "main"
 CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
@@ -68,6 +70,16 @@ def git_url() -> str:
     return f"http://127.0.0.1:{GIT_PORT}/{REPOSITORY_NAME}"
 
 
+def charts(layout: Layout) -> Path:
+    """The chart repository's directory (index.yaml and archives, written by path)."""
+    return layout.root / "gitops" / "charts"
+
+
+def charts_url() -> str:
+    """The chart repository's URL inside the namespace (for HelmRepository.spec.url)."""
+    return f"http://127.0.0.1:{CHART_PORT}"
+
+
 def describe(layout: Layout) -> dict[str, str]:
     """What state.json and `status --output json` record of the GitOps setup."""
     return {
@@ -76,6 +88,8 @@ def describe(layout: Layout) -> dict[str, str]:
         "repository": str(repository(layout)),
         "url": git_url(),
         "branch": BRANCH,
+        "charts": str(charts(layout)),
+        "charts_url": charts_url(),
     }
 
 
@@ -145,6 +159,18 @@ def git_server_argv(layout: Layout) -> list[str]:
         f"--repository={repository(layout)}",
         f"--port={GIT_PORT}",
         f"--ready={ready_dir(layout) / 'git-server'}",
+    ]
+
+
+def chart_server_argv(layout: Layout) -> list[str]:
+    """Return the chart repository's argv (see sandbox.chartserver)."""
+    return [
+        sys.executable,
+        "-m",
+        "unideploy.sandbox.chartserver",
+        f"--root={charts(layout)}",
+        f"--port={CHART_PORT}",
+        f"--ready={ready_dir(layout) / 'chart-repository'}",
     ]
 
 
@@ -257,6 +283,8 @@ def start(
     for mark in marks.iterdir():
         mark.unlink()
     start_inside("git-server", git_server_argv(layout), None)
+    charts(layout).mkdir(parents=True, exist_ok=True)
+    start_inside("chart-repository", chart_server_argv(layout), None)
     env = controller_env(layout)
     for name in CONTROLLERS:
         start_inside(name, controller_argv(name, tools[name], layout), env)

@@ -40,8 +40,8 @@ def test_every_controller_listens_on_loopback_only_and_dials_no_event_recorder(n
     assert "--watch-all-namespaces=true" in argv
 
 
-def test_controller_ports_never_collide_with_each_other_or_the_git_server() -> None:
-    used = [flux.GIT_PORT]
+def test_controller_ports_never_collide_with_each_other_or_the_servers() -> None:
+    used = [flux.GIT_PORT, flux.CHART_PORT]
     for ports in flux.PORTS.values():
         used += [ports.metrics, ports.health] + ([ports.storage] if ports.storage else [])
     assert len(used) == len(set(used))
@@ -69,6 +69,20 @@ def test_git_server_serves_the_repository_under_the_state_dir_on_loopback() -> N
     assert "--repository=/state/gitops/sandbox.git" in argv
     assert flux.git_url() == f"http://127.0.0.1:{flux.GIT_PORT}/sandbox.git"
     assert flux.describe(LAYOUT)["repository"] == "/state/gitops/sandbox.git"
+
+
+def test_chart_repository_serves_the_charts_dir_under_the_state_dir_on_loopback() -> None:
+    argv = flux.chart_server_argv(LAYOUT)
+    assert argv[1:3] == ["-m", "unideploy.sandbox.chartserver"]
+    assert "--root=/state/gitops/charts" in argv
+    assert (
+        f"--port={flux.CHART_PORT}" in argv
+        and "--ready=/state/gitops/ready/chart-repository" in argv
+    )
+    described = flux.describe(LAYOUT)
+    assert described["charts"] == "/state/gitops/charts"
+    assert described["charts_url"] == f"http://127.0.0.1:{flux.CHART_PORT}"
+    assert "chart-repository" in flux.COMPONENTS
 
 
 def test_probe_checks_every_controllers_readyz() -> None:
@@ -140,6 +154,7 @@ def test_status_reports_the_gitops_repository_and_expects_the_flux_components(
     assert json.loads(shown.stdout)["gitops"] == described
     text = CliRunner().invoke(sandbox_group, ["status", "--state-dir", str(root)]).stdout
     assert f"push to {described['repository']}" in text
+    assert f"chart repository: {described['charts_url']} serves {described['charts']}" in text
     assert "--gitops" in CliRunner().invoke(sandbox_group, ["up", "--help"]).stdout
 
 

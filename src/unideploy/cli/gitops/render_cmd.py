@@ -1,4 +1,4 @@
-"""`unideploy gitops render|status`: feed Argo CD / Flux from the stack, read their state back."""
+"""`unideploy gitops render`: the stack for Argo CD, Flux or as manifests (→ git, → push)."""
 
 from __future__ import annotations
 
@@ -15,16 +15,12 @@ from unideploy.cli.common import (
     output_option,
     values_options,
 )
+from unideploy.cli.gitops.charts_cmd import print_published
 from unideploy.exitcodes import ExitCode
 from unideploy.gitops.render import FLAVORS, RenderRequest, render
 
 
-@click.group("gitops")
-def gitops_group() -> None:
-    """Render the stack for Argo CD or Flux, and read their sync state."""
-
-
-@gitops_group.command("render")
+@click.command("render")
 @environment_option()
 @click.option("--flavor", type=click.Choice(FLAVORS), required=True, help="What to render.")
 @click.option(
@@ -58,6 +54,11 @@ def gitops_group() -> None:
 )
 @click.option("--remote", help="URL or path of the repository --push pushes to.")
 @click.option(
+    "--chart-repo",
+    help="Take local charts from this Helm chart repository URL (published with `gitops "
+    "charts`) instead of Git; `sandbox`: the Flux sandbox's, published to on --push.",
+)
+@click.option(
     "--allow-secrets", is_flag=True, help="Render even when secret values would land in git."
 )
 @click.option(
@@ -84,6 +85,7 @@ def render_command(
     branch: str | None,
     push: bool,
     remote: str | None,
+    chart_repo: str | None,
     allow_secrets: bool,
     seal_cert: Path | None,
     values_files: tuple[Path, ...],
@@ -105,6 +107,9 @@ def render_command(
     --push commits a tree that stands alone (the rendering at --path-in-repo, default the root,
     and every local chart at its path relative to stack.yaml) and pushes it with git. The
     GitRepository then points at --repo-url, or at the sandbox's git server when pushing there.
+    With --chart-repo the local charts are referenced from a Helm chart repository by name
+    and <version>+<content digest> instead (and left out of the pushed tree); `--chart-repo
+    sandbox` packages them into the Flux sandbox's chart repository first.
 
     \b
     Examples:
@@ -113,6 +118,7 @@ def render_command(
       unideploy gitops render -e development --flavor flux --out gitops --push
       unideploy gitops render -e staging --flavor flux --out gitops --push \\
           --remote git@git.example.org:ops/deploy.git --repo-url ssh://git@git.example.org/ops/deploy.git
+      unideploy gitops render -e development --flavor flux --out gitops --push --chart-repo sandbox
     """
     request = RenderRequest(
         environment,
@@ -128,6 +134,7 @@ def render_command(
         branch=branch,
         push=push,
         remote=remote,
+        chart_repo=chart_repo,
         allow_secrets=allow_secrets,
         seal_cert=seal_cert,
         values_files=values_files,
@@ -142,12 +149,16 @@ def render_command(
     if result.commit is not None:
         what = "committed" if result.commit.created else "unchanged, nothing committed"
         out_console.print(f"branch {result.commit.branch}: {result.commit.commit[:12]} ({what})")
+    if result.charts is not None:
+        print_published(result.charts)
     if result.pushed is not None:
         where = " (the sandbox's repository)" if result.pushed.sandbox else ""
         out_console.print(
             f"pushed {result.pushed.commit[:12]} to {escape(result.pushed.remote)}{where}, "
             f"branch {result.pushed.branch}"
         )
+        for source in result.pushed.woken_charts:
+            out_console.print(f"asked Flux to fetch it now: HelmRepository {escape(source)}")
         for source in result.pushed.woken:
             out_console.print(f"asked Flux to fetch it now: GitRepository {escape(source)}")
         if result.pushed.wake_error:
@@ -156,55 +167,3 @@ def render_command(
                 f"({escape(result.pushed.wake_error)}); it will at its next interval"
             )
     return ExitCode.OK
-
-
-@gitops_group.command("status")
-@environment_option()
-@output_option
-@click.pass_context
-def status_command(ctx: click.Context, environment: str, output: str) -> int:
-    """Sync and health of ENV's Argo CD and Flux objects, explained.
-
-    \b
-    Finds the objects `gitops render` labels for this stack and environment. Argo CD:
-    sync status, health, out-of-sync and unhealthy resources, failed syncs. Flux:
-    Ready/Stalled conditions and suspension of Kustomizations, HelmReleases and sources.
-    Each problem comes with the argocd/flux command that helps.
-
-    Exit 0 when everything found is synced and healthy, 1 otherwise (or nothing is found).
-    """
-    from unideploy.engines.kube.client import api_client
-    from unideploy.gitops.status import gitops_status
-
-    stack = globals_of(ctx).stack()
-    context = stack.environment(environment).cluster.context
-    result = gitops_status(api_client(stack.kubeconfig(environment), context), stack, environment)
-    if output == "json":
-        emit_json(result.to_dict())
-    else:
-        out = console()
-        if not result.installed:
-            out.print("neither Argo CD nor Flux is installed in this cluster (no CRDs)")
-        elif not result.objects:
-            out.print(
-                f"no GitOps objects of stack {stack.file.name} ({environment}) found; "
-                "apply the output of `unideploy gitops render`"
-            )
-        for obj in result.objects:
-            mark = "✓" if obj.ok else "✗"
-            at = f" at {escape(obj.revision)}" if obj.revision else ""
-            out.print(f"{mark} {obj.kind} {obj.namespace}/{obj.name}: {obj.state}{at}")
-            for problem in obj.problems:
-                out.print(f"    {escape(problem)}")
-            if obj.fix:
-                out.print(f"    fix: {escape(obj.fix)}")
-    return ExitCode.OK if result.healthy else ExitCode.FAILED
-
-
-def _register_bootstrap() -> None:
-    from unideploy.cli.gitops_bootstrap import bootstrap_command
-
-    gitops_group.add_command(bootstrap_command)
-
-
-_register_bootstrap()
