@@ -205,3 +205,20 @@ def test_charts_command_reports_versions_as_json(tmp_path: Path) -> None:
     assert report["repository"] == CHARTS and chart["path"] == "charts/web"
     assert report["packaged"] == [f"web-{chart['version']}.tgz"]
     assert (tmp_path / "r" / report["packaged"][0]).is_file()
+
+
+def test_render_with_a_chart_repo_url_says_how_to_publish(tmp_path: Path) -> None:
+    root = tmp_path / "local"  # local charts only: the real Helm SDK renders, offline
+    _chart(root)
+    (root / "stack.yaml").write_text(
+        "apiVersion: unideploy.io/v1\nname: local\ntiers: [apps]\n"
+        "environments: {staging: {values: [values.yaml]}}\n"
+        "releases:\n  - {name: web, namespace: apps, chart: {path: charts/web}, tier: apps}\n"
+    )
+    (root / "values.yaml").write_text("web: {}\n")
+    args = ["--stack", str(root), "gitops", "render", "-e", "staging", "--flavor", "flux"]
+    args += ["--out", str(tmp_path / "out"), "--repo-url", "https://git.example.test/e.git"]
+    args += ["--path-in-repo", "gitops", "--chart-repo", CHARTS]
+    done = CliRunner().invoke(cli_main.cli, args)
+    assert done.exit_code == 0, done.output
+    assert f"unideploy gitops charts --out DIR --url {CHARTS}" in done.output

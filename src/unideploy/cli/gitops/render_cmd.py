@@ -151,6 +151,11 @@ def render_command(
         out_console.print(f"branch {result.commit.branch}: {result.commit.commit[:12]} ({what})")
     if result.charts is not None:
         print_published(result.charts)
+    elif chart_repo is not None and flavor != "manifests":
+        out_console.print(
+            f"local charts are taken from {escape(chart_repo)}: publish them there with "
+            f"`unideploy gitops charts --out DIR --url {escape(chart_repo)}`"
+        )
     if result.pushed is not None:
         where = " (the sandbox's repository)" if result.pushed.sandbox else ""
         out_console.print(
