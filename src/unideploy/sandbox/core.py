@@ -1,82 +1,48 @@
 """Start, stop and inspect the sandbox: etcd, kube-apiserver, controller-manager, scheduler, kwok.
 
 `Sandbox(state_dir).up()` returns once /readyz answers and a fake node is Ready; `down()` leaves no
-process and no port behind; `status()` reports what runs. Processes start through engines.process
-and outlive the command that started them; state.json remembers them.
+process and no port behind; `status()` reports what runs (sandbox.readout). Processes start
+through sandbox.launcher (engines.process) and outlive the command that started them; state.json
+remembers them. The files written before a start are sandbox.configs'.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
 
-from unideploy.engines import process
 from unideploy.errors import EngineError
 from unideploy.sandbox import (
     audit,
     components,
     flux,
-    kubeconfig,
-    kwokconfig,
     localpath,
     netns,
     nodes,
-    pkifiles,
     ports,
     state,
 )
 from unideploy.sandbox.api import ApiClient
+from unideploy.sandbox.configs import write_configs
+from unideploy.sandbox.launcher import Launcher, PortTakenError
 from unideploy.sandbox.nodes import NodeOptions
+from unideploy.sandbox.readout import read_status
 from unideploy.sandbox.state import default_state_dir
-from unideploy.sandbox.status import ComponentStatus, SandboxStatus
+from unideploy.sandbox.status import SandboxStatus
 from unideploy.sandbox.tools import (
     CONTROL_PLANE_TOOLS,
     ToolNotFoundError,
     find_tools,
     kubernetes_version,
 )
-from unideploy.sandbox.webhook_log import WEBHOOK_MODES, WEBHOOKS_SIMULATE, summarize
+from unideploy.sandbox.webhook_log import WEBHOOK_MODES, WEBHOOKS_SIMULATE
 
 STOP_TIMEOUT = 10.0
-
-
-class _PortTakenError(EngineError):
-    """A component could not bind the free port chosen for it moments earlier."""
-
-
-class _Handle(Protocol):
-    """The part of a started process `core` uses (engines.process.spawn returns one)."""
-
-    pid: int
-    returncode: int | None
-
-    def poll(self) -> int | None: ...
-
-
-def _log_tail(path: Path, lines: int = 8) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return "(no log)"
-    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
-
-
-def _isolated(record: state.SandboxState) -> bool | None:
-    """Whether the bridge's namespace (every component's) has only `lo`; None when not running."""
-    bridge = next((p for p in record.processes if p.name == "bridge"), None)
-    if bridge is None or not state.alive(bridge):
-        return None
-    try:
-        return not netns.report(bridge.pid).problems
-    except OSError:
-        return None
 
 
 class Sandbox:
@@ -111,9 +77,7 @@ class Sandbox:
         if gitops is not None and gitops not in flux.GITOPS_FLAVORS:
             raise EngineError(f"unknown gitops flavor {gitops!r}", hint="use flux")
         self.gitops = gitops
-        self._procs: dict[str, _Handle] = {}
         self.timings: dict[str, float] = {}  # seconds from the start of the last `up`
-        self._t0 = 0.0
         self._lock_depth = 0
 
     @property
@@ -144,7 +108,7 @@ class Sandbox:
         with self._exclusive():
             try:
                 return self._up(timeout)
-            except _PortTakenError:
+            except PortTakenError:
                 return self._up(timeout)  # another program took a chosen port: pick new ones
 
     def _up(self, timeout: float) -> SandboxStatus:
@@ -165,7 +129,7 @@ class Sandbox:
         certs = pki.ensure(layout.pki.root)
         (host_port,) = ports.free_ports(1)
         server = f"https://127.0.0.1:{host_port}"
-        self._write_configs(certs, server)
+        write_configs(layout, certs, server, audit_log=self.audit_log)
         record = state.SandboxState(
             state_dir=str(layout.root),
             server=server,
@@ -177,15 +141,15 @@ class Sandbox:
             audit_log=str(layout.audit_log) if self.audit_log else "",
             gitops=flux.describe(layout) if self.gitops else {},
         )
-        self._t0 = time.monotonic()
-        self.timings = {}
-        deadline = self._t0 + timeout
+        launch = Launcher(layout, record)
+        self.timings = launch.timings
+        deadline = time.monotonic() + timeout
         for marker in (layout.netns_ready, layout.controllers_ready):
             marker.unlink(missing_ok=True)
         try:
-            self._start("bridge", components.bridge(host_port, layout), record)
-            self._wait("bridge", "network namespace", deadline, layout.netns_ready.exists)
-            bridge_pid = self._procs["bridge"].pid
+            launch.start("bridge", components.bridge(host_port, layout))
+            launch.wait("bridge", "network namespace", deadline, layout.netns_ready.exists)
+            bridge_pid = launch.pid("bridge")
             inside = netns.ns_path(bridge_pid)
             as_user = layout.netns_ready.read_text(encoding="ascii").split()[-1] == "user"
             user_ns = netns.ns_path(bridge_pid, "user") if as_user else None
@@ -202,14 +166,14 @@ class Sandbox:
                     # Webhook calls with no caBundle trust the sandbox CA, whose leaf certificates
                     # the stand-in in sandbox-controllers presents (see docs/sandbox.md).
                     env = {**os.environ, "SSL_CERT_FILE": str(layout.pki.ca_cert)}
-                self._start(name, wrap(argv), record, env)
+                launch.start(name, wrap(argv), env)
 
             start_inside("etcd")
             start_inside("kube-apiserver")
             api = ApiClient(
                 host_port, certs.ca_cert, certs.client_cert("admin"), certs.client_key("admin")
             )
-            self._wait("kube-apiserver", "apiserver /readyz", deadline, api.ready)
+            launch.wait("kube-apiserver", "apiserver /readyz", deadline, api.ready)
             # Before any claim is created, so the default class is there to be given to it.
             localpath.ensure_storage_class(api)
             for name in ("kube-controller-manager", "kube-scheduler"):
@@ -219,21 +183,20 @@ class Sandbox:
             nodes.register(api, record.nodes, self.node_options)
             start_inside("kwok")
             controllers = components.sandbox_controllers(layout, self.webhooks)
-            self._start(
+            launch.start(
                 "sandbox-controllers",
                 components.in_namespace(binaries["nsenter"], inside, controllers, user_ns),
-                record,
             )
-            self._wait(
+            launch.wait(
                 "kwok", "nodes Ready", deadline, lambda: nodes.all_ready(api, record.nodes, since)
             )
-            self._wait(
+            launch.wait(
                 "sandbox-controllers",
                 "webhook stand-in listening",
                 deadline,
                 layout.controllers_ready.exists,
             )
-            self._wait(
+            launch.wait(
                 "kube-controller-manager",
                 "default ServiceAccount",
                 deadline,
@@ -244,9 +207,9 @@ class Sandbox:
                     layout,
                     api,
                     binaries,
-                    lambda name, argv, env: self._start(name, wrap(argv), record, env),
+                    lambda name, argv, env: launch.start(name, wrap(argv), env),
                     wrap,
-                    lambda name, step, check: self._wait(name, step, deadline, check),
+                    lambda name, step, check: launch.wait(name, step, deadline, check),
                     lambda: deadline - time.monotonic(),
                 )
         except BaseException:
@@ -265,84 +228,6 @@ class Sandbox:
             )
         found["nsenter"] = Path(nsenter)
         return found
-
-    def _write_configs(self, certs: pkifiles.Pki, server: str) -> None:
-        layout = self.layout
-        generation = self._next_generation()
-        layout.kwok_config.write_text(kwokconfig.render(generation), encoding="utf-8")
-        if self.audit_log:
-            layout.audit_policy.write_text(audit.policy_text(), encoding="utf-8")
-        layout.egress_config.write_text(
-            json.dumps(components.egress_selector_config(), indent=2) + "\n", encoding="utf-8"
-        )
-        inner = f"https://127.0.0.1:{components.INNER_PORTS.apiserver}"  # inside the namespace
-        for who in pkifiles.CLIENTS:
-            doc = kubeconfig.build(
-                inner, certs.ca_cert, certs.client_cert(who), certs.client_key(who), who
-            )
-            kubeconfig.write(layout.component_kubeconfig(who), doc)
-        admin = kubeconfig.build(
-            server,
-            certs.ca_cert,
-            certs.client_cert("admin"),
-            certs.client_key("admin"),
-            "unideploy-sandbox-admin",
-        )
-        kubeconfig.write(layout.kubeconfig, admin)
-
-    def _next_generation(self) -> int:
-        """Count starts of this state dir (kept across `down`), for kwok's pod CIDR."""
-        path = self.layout.root / "generation"
-        try:
-            current = int(path.read_text(encoding="utf-8").strip())
-        except (OSError, ValueError):
-            current = -1
-        path.write_text(f"{current + 1}\n", encoding="utf-8")
-        return current + 1
-
-    def _start(
-        self,
-        name: str,
-        argv: list[str],
-        record: state.SandboxState,
-        env: Mapping[str, str] | None = None,
-    ) -> None:
-        log_path = self.layout.log(name)
-        with log_path.open("ab") as log:
-            log.write(f"\n==== unideploy sandbox: starting {name} at {time.ctime()}\n".encode())
-            log.flush()
-            proc = process.spawn(argv, log=log, cwd=self.layout.root, env=env)
-        self._procs[name] = proc
-        ticks = state.start_ticks(proc.pid)
-        record.processes.append(
-            state.ProcessRecord(name, proc.pid, ticks or 0, tuple(argv), str(log_path))
-        )
-        state.save(self.layout.state_file, record)
-
-    def _wait(self, name: str, step: str, deadline: float, check: Callable[[], bool]) -> None:
-        """Poll `check` until true; fail early if any started component exits, or at `deadline`."""
-        while time.monotonic() < deadline:
-            for started, proc in self._procs.items():
-                if proc.poll() is not None:
-                    tail = _log_tail(self.layout.log(started))
-                    error = _PortTakenError if "address already in use" in tail else EngineError
-                    raise error(
-                        f"sandbox {started} exited with code {proc.returncode}: {tail}",
-                        hint=f"see {self.layout.log(started)}",
-                    )
-            try:
-                if check():
-                    self.timings[step] = round(time.monotonic() - self._t0, 3)
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise EngineError(
-            f"sandbox {name} not ready in time (waiting for: {step}): "
-            + _log_tail(self.layout.log(name)),
-            hint=f"see {self.layout.log(name)}; on a busy machine, retry `unideploy sandbox up`",
-            retryable=True,
-        )
 
     # ---- down -----------------------------------------------------------------------------
     def down(self, *, purge: bool = False) -> list[str]:
@@ -375,7 +260,6 @@ class Sandbox:
                     hint="another program may have taken them; check with `ss -ltnp`",
                 )
             self.layout.state_file.unlink(missing_ok=True)
-        self._procs.clear()
         if purge and self.layout.root.exists():
             shutil.rmtree(self.layout.root)
         return stopped
@@ -383,44 +267,4 @@ class Sandbox:
     # ---- status ---------------------------------------------------------------------------
     def status(self) -> SandboxStatus:
         """Report what runs: each component's pid and liveness, API readiness, kubeconfig."""
-        record = state.load(self.layout.state_file)
-        if record is None:
-            return SandboxStatus(state_dir=str(self.layout.root), kubeconfig=str(self.kubeconfig))
-        comps = tuple(
-            ComponentStatus(
-                name=p.name,
-                pid=p.pid,
-                running=state.alive(p),
-                port=record.ports.get(p.name, record.ports.get(f"{p.name}-client")),
-                log=p.log,
-            )
-            for p in record.processes
-        )
-        expected = len(components.ORDER) + (len(flux.COMPONENTS) if record.gitops else 0)
-        all_up = len(comps) == expected and all(c.running for c in comps)
-        api_ready = False
-        if all_up:
-            certs = self.layout.pki
-            api = ApiClient(
-                record.ports["kube-apiserver"],
-                certs.ca_cert,
-                certs.client_cert("admin"),
-                certs.client_key("admin"),
-            )
-            api_ready = api.ready()
-        return SandboxStatus(
-            state_dir=record.state_dir,
-            kubeconfig=record.kubeconfig,
-            server=record.server,
-            kubernetes_version=record.kubernetes_version,
-            running=all_up and api_ready,
-            api_ready=api_ready,
-            started_at=record.started_at,
-            components=comps,
-            nodes=tuple(record.nodes),
-            webhooks=record.webhooks,
-            webhook_calls=summarize(self.layout.webhook_calls),
-            isolated=_isolated(record),
-            audit_log=record.audit_log,
-            gitops=dict(record.gitops),
-        )
+        return read_status(self.layout, self.kubeconfig)
