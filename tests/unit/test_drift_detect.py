@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 from typing import Any
 
+from tests.unit.rest_answer import JsonAnswer
 from tests.unit.test_gitops_sources import FakeHelm
 
 from unideploy.config.load import load_stack
@@ -24,14 +24,6 @@ releases:
     chart: {path: charts/web}
     tier: applications
 """
-
-
-class Response:
-    def __init__(self, status: int, body: Any) -> None:
-        self.status, self.reason, self._body = status, "OK" if status < 400 else "Not Found", body
-
-    def read(self) -> bytes:
-        return json.dumps(self._body).encode()
 
 
 def _served(*entries: tuple[str, str]) -> list[dict[str, Any]]:
@@ -67,13 +59,13 @@ class FakeApi:
     def param_serialize(self, method: str, resource_path: str, **_: Any) -> tuple[Any, ...]:
         return method, resource_path, {}, None, None
 
-    def call_api(self, method: str, url: str, *_: Any, **__: Any) -> Response:
+    def call_api(self, method: str, url: str, *_: Any, **__: Any) -> JsonAnswer:
         if url in DISCOVERY:
-            return Response(200, {"resources": DISCOVERY[url]})
+            return JsonAnswer(200, {"resources": DISCOVERY[url]})
         self.requests.append((method, url))
         if url in self.collections:
-            return Response(200, {"items": copy.deepcopy(self.collections[url])})
-        return Response(404, {"message": "not found"})
+            return JsonAnswer(200, {"items": copy.deepcopy(self.collections[url])})
+        return JsonAnswer(404, {"message": "not found"})
 
 
 def _deployment(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
+
+from tests.unit.rest_answer import JsonAnswer
 
 from unideploy.gitops.wake import REQUESTED_AT, wake_sources
 
@@ -19,14 +20,6 @@ DISCOVERY = {
 }
 LIST = "/apis/source.toolkit.fluxcd.io/v1/gitrepositories"
 HELM_LIST = "/apis/source.toolkit.fluxcd.io/v1/helmrepositories"
-
-
-class Response:
-    def __init__(self, status: int, body: Any) -> None:
-        self.status, self.reason, self._body = status, "OK" if status < 400 else "Error", body
-
-    def read(self) -> bytes:
-        return json.dumps(self._body).encode()
 
 
 def _source(namespace: str, name: str, url: str, annotated: bool) -> dict[str, Any]:
@@ -52,23 +45,23 @@ class FakeApi:
     def param_serialize(self, method: str, resource_path: str, **kw: Any) -> tuple[Any, ...]:
         return method, resource_path, {}, kw.get("body"), None
 
-    def call_api(self, method: str, url: str, _h: Any, body: Any, *_: Any, **__: Any) -> Response:
+    def call_api(self, method: str, url: str, _h: Any, body: Any, *_: Any, **__: Any) -> JsonAnswer:
         if url in DISCOVERY:
-            return Response(200, {"resources": DISCOVERY[url]})
+            return JsonAnswer(200, {"resources": DISCOVERY[url]})
         if method == "GET" and url == LIST:
             if self.list_status >= 400:
-                return Response(self.list_status, {"message": "gitrepositories is forbidden"})
-            return Response(200, {"items": self.sources})
+                return JsonAnswer(self.list_status, {"message": "gitrepositories is forbidden"})
+            return JsonAnswer(200, {"items": self.sources})
         if method == "GET" and url == HELM_LIST:
-            return Response(200, {"items": self.helm_sources})
+            return JsonAnswer(200, {"items": self.helm_sources})
         assert method == "PATCH", (method, url)
         self.patches.append((url, body))
         name = url.rsplit("/", 1)[1]
         pool = self.helm_sources if "/helmrepositories/" in url else self.sources
         target = next(s for s in pool if s["metadata"]["name"] == name)
         if body[0]["path"] != "/metadata/annotations" and "annotations" not in target["metadata"]:
-            return Response(422, {"message": "doc is missing path"})
-        return Response(200, {})
+            return JsonAnswer(422, {"message": "doc is missing path"})
+        return JsonAnswer(200, {})
 
 
 def test_only_sources_of_the_pushed_url_are_asked_at_the_given_time() -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.unit.rest_answer import JsonAnswer
 
 from unideploy.engines.kube.client import KubeReader, api_client
 from unideploy.engines.kube.discovery import Resource, RestMapper
@@ -37,14 +37,6 @@ def test_object_paths(resource: Resource, namespace: str, path: str) -> None:
     assert resource.path(namespace, "web") == path
 
 
-class Answer:
-    def __init__(self, status: int, body: Any) -> None:
-        self.status, self.reason, self.body = status, "", body
-
-    def read(self) -> bytes:
-        return json.dumps(self.body).encode()
-
-
 class DiscoveryApi:
     """Serves discovery documents; `served` may change between calls (a CRD installed)."""
 
@@ -60,11 +52,11 @@ class DiscoveryApi:
     def param_serialize(self, method: str, resource_path: str, **_: Any) -> tuple[Any, ...]:
         return method, resource_path, {}, None, None
 
-    def call_api(self, method: str, url: str, *_: Any, **__: Any) -> Answer:
+    def call_api(self, method: str, url: str, *_: Any, **__: Any) -> JsonAnswer:
         self.calls.append(url)
         if url in self.served:
-            return Answer(200, {"resources": self.served[url]})
-        return Answer(404, {"message": "not found"})
+            return JsonAnswer(200, {"resources": self.served[url]})
+        return JsonAnswer(404, {"message": "not found"})
 
 
 def test_kinds_map_through_discovery_and_a_miss_reads_the_group_again() -> None:
