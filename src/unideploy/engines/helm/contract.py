@@ -61,6 +61,12 @@ class ReleaseSpec:
     `keep` lists fields applied with their live values (left to their owner, no conflict).
     `atomic` makes Helm wait and roll back (uninstall a first install) on failure; a caller that
     waits with `readiness.wait_ready` for progress messages sets `atomic=False, wait=False`.
+    `installed` is whether the release has a revision that is not uninstalled, for a caller that
+    has just read its history (None: the engine reads it again). `server_validates_fields` says
+    the API server checks fields itself (`fieldValidation`, Kubernetes >= 1.27): every apply is
+    sent with fieldValidation=Strict either way, so the engine may skip Helm's client-side probe
+    of that support (the cluster's OpenAPI documents, fetched and parsed on every install or
+    upgrade).
     """
 
     name: str
@@ -78,6 +84,8 @@ class ReleaseSpec:
     repositories: tuple[str, ...] = ()
     force_conflicts: bool = False
     keep: tuple[KeptFields, ...] = ()
+    installed: bool | None = None
+    server_validates_fields: bool = False
 
     def plain_values(self) -> dict[str, Any]:
         """The values as plain dicts and lists (what the SDK's JSON bridge accepts)."""

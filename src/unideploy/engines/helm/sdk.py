@@ -173,7 +173,9 @@ class SdkHelm:
         """Install when the release has no live revision, upgrade otherwise."""
         resolved = self.charts.resolve(spec)
         cfg = self._config(spec.namespace)
-        installed = self._installed(spec.name, spec.namespace)
+        installed = spec.installed
+        if installed is None:
+            installed = self._installed(spec.name, spec.namespace)
         action = "upgrade" if installed else "install"
         options: dict[str, Any] = {
             "namespace": spec.namespace,
@@ -182,6 +184,8 @@ class SdkHelm:
             "rollback_on_failure": spec.atomic,
             "description": spec.description,
             "force_conflicts": spec.force_conflicts,
+            # The server validates (fieldValidation=Strict on every apply): no OpenAPI probe.
+            "disable_openapi_validation": spec.server_validates_fields,
         }
         if installed:
             options.update(cleanup_on_fail=spec.atomic, max_history=MAX_HISTORY, reset_values=True)

@@ -19,8 +19,12 @@ from unideploy.engines.helm.contract import HelmEngine
 from unideploy.engines.kube.snapshot import LiveSnapshot
 from unideploy.engines.terraform.contract import TerraformEngine
 from unideploy.engines.terraform.model import TerraformWorkspace
+from unideploy.errors import EngineError
 from unideploy.execute.phases.helm_heads import HelmHeads
 from unideploy.plan.build import Plan
+
+#: The first Kubernetes release where every API server honours `fieldValidation` (GA).
+FIELD_VALIDATION_GA = (1, 27)
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,17 @@ class PipelineContext:
         heads: HelmHeads = self._engine("heads", lambda: HelmHeads(api))
         return heads
 
+    def server_validates_fields(self) -> bool:
+        """Whether the API server checks fields itself (`fieldValidation`, GA in Kubernetes 1.27).
+
+        Read once per run (GET /version); False when it cannot be told, so Helm keeps probing.
+        """
+        try:
+            api = self.kube()
+        except EngineError:
+            return False
+        return bool(self._engine("validates_fields", lambda: _validates_fields(api)))
+
     def workspace(self, module: str) -> TerraformWorkspace:
         """Where a Terraform module's code and this environment's state live."""
         spec = next(m for m in self.stack.file.terraform.modules if m.name == module)
@@ -139,3 +154,13 @@ class PipelineContext:
             module_dir=self.stack.resolve(spec.path),
             state_dir=self.stack.state_dir / "terraform" / self.environment / module,
         )
+
+
+def _validates_fields(api: Any) -> bool:
+    from unideploy.engines.kube.access import server_version
+
+    try:
+        version = server_version(api)
+    except EngineError:
+        return False
+    return (version.major, version.minor) >= FIELD_VALIDATION_GA

@@ -111,7 +111,13 @@ def release_action(
         if check.conflicts and not ctx.force_conflicts:
             details["needs_decision"] = True
             return Outcome(Status.FAILED, conflict_message(check.conflicts), details)
-        spec = replace(spec, force_conflicts=ctx.force_conflicts, keep=check.kept)
+        spec = replace(
+            spec,
+            force_conflicts=ctx.force_conflicts,
+            keep=check.kept,
+            installed=any(r.status != "uninstalled" for r in history),
+            server_validates_fields=ctx.server_validates_fields(),
+        )
         step.progress(f"{release.name}: {'upgrading' if previous else 'installing'}")
         try:
             revision = engine.upgrade(spec, cancel=step.cancel)
