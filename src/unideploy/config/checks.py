@@ -12,7 +12,6 @@ from collections import Counter
 from unideploy.config.model import Release
 from unideploy.config.stack import Stack
 from unideploy.config.suggest import hint_for
-from unideploy.config.tests_model import parse_tests
 from unideploy.errors import ConfigError, SourceLocation
 
 
@@ -23,7 +22,10 @@ def check_stack(stack: Stack) -> None:
     _check_terraform(stack)
     _check_releases(stack)
     resolve_needs(stack)
-    parse_tests(stack)
+    if stack.file.tests:  # the tests' models load only for a stack that declares tests
+        from unideploy.config.tests_model import parse_tests
+
+        parse_tests(stack)
 
 
 def _check_tiers(stack: Stack) -> None:

@@ -2,6 +2,7 @@
 
 Holds samples in a small table that renders through prometheus_client's exposition code, reads back
 what a Pushgateway or an earlier textfile holds, and returns every delivery problem as a warning.
+prometheus_client is imported where it is used: a run that sends metrics nowhere never loads it.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-
-from prometheus_client import generate_latest
-from prometheus_client.exposition import push_to_gateway, pushadd_to_gateway, write_to_textfile
-from prometheus_client.metrics_core import Metric
-from prometheus_client.parser import text_string_to_metric_families
+from typing import TYPE_CHECKING
 
 from unideploy.observe.notify import shown_url
+
+if TYPE_CHECKING:
+    from prometheus_client.metrics_core import Metric
 
 DeliveryError = (OSError, ValueError, http.client.HTTPException)
 
@@ -80,6 +80,8 @@ class SampleTable:
 
     def collect(self) -> Iterator[Metric]:
         """Yield one prometheus_client Metric per family that has samples."""
+        from prometheus_client.metrics_core import Metric
+
         for name, (kind, text) in self.families.items():
             rows = [(ls, v) for (n, ls), v in self.samples.items() if n == name]
             if not rows:
@@ -92,11 +94,15 @@ class SampleTable:
 
     def render(self) -> str:
         """The text exposition format (what node_exporter's textfile collector reads)."""
+        from prometheus_client import generate_latest
+
         return generate_latest(self).decode()
 
 
 def parse_text(text: str, *, only: Mapping[str, str] | None = None) -> SampleTable:
     """A table from exposition text; with `only`, keep samples carrying all of those labels."""
+    from prometheus_client.parser import text_string_to_metric_families
+
     table = SampleTable()
     wanted = set((only or {}).items())
     for family in text_string_to_metric_families(text):
@@ -158,6 +164,12 @@ def deliver(
     `replace_group` replaces the environment's whole Pushgateway group (PUT) and its samples in
     the textfile; otherwise only the families in `table` change (POST).
     """
+    from prometheus_client.exposition import (
+        push_to_gateway,
+        pushadd_to_gateway,
+        write_to_textfile,
+    )
+
     warnings: list[str] = []
     if pushgateway is not None:
         push = push_to_gateway if replace_group else pushadd_to_gateway

@@ -154,13 +154,16 @@ def deploy(stack: Stack, request: DeployRequest, listeners: Iterable[Listener] =
     for note in gates.notes:
         LOG.warning(note)
     audit = AuditLog.for_stack(stack.root)
-    earlier = History.for_stack(stack.root).outcomes(request.environment)
+    counts = None
+    if request.pushgateway is not None or request.metrics_textfile is not None:
+        earlier = History.for_stack(stack.root).outcomes(request.environment)
+        counts = prior_runs(earlier, exclude=run_id)  # counters continue from history
     metrics = MetricsListener(
         pushgateway=request.pushgateway,
         textfile=request.metrics_textfile,
         maintenance=request.maintenance,
         dry_run=request.dry_run,
-        history_counts=prior_runs(earlier, exclude=run_id),
+        history_counts=counts,
     )
     notifier = NotifyListener(request.notify_webhook)
     kube = _lock_client(ctx, request)

@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from unideploy.config.tests_model import parse_tests
 from unideploy.engines.kube.discovery import Resource, mapper_for
 from unideploy.errors import UnideployError
 from unideploy.execute.lockbase import LOCK_NAMESPACE
@@ -35,7 +34,6 @@ from unideploy.execute.phases.rbac_kinds import (
     rbac_grants,
     readiness_lists,
 )
-from unideploy.execute.phases.rbac_tests import needs_of_tests
 
 LOG = logging.getLogger("unideploy.preflight")
 Manifest = Mapping[str, Any]
@@ -135,6 +133,11 @@ def _all(ctx: PipelineContext, resolve: Resolver, strict: bool) -> Iterator[Need
 
 def _tests_needs(ctx: PipelineContext) -> Iterator[Need]:
     """What the environment's integration tests read (a stack without tests reads nothing)."""
+    if not ctx.stack.file.tests:  # nothing to read, and no need to load the tests' models
+        return
+    from unideploy.config.tests_model import parse_tests
+    from unideploy.execute.phases.rbac_tests import needs_of_tests
+
     cases = parse_tests(ctx.stack).select(ctx.environment, ())
     for need in needs_of_tests(cases):
         yield Need(need.verb, need.resource, need.group, need.namespace, "tests", None, need.why)

@@ -1,0 +1,48 @@
+"""Start-up of `deploy`: what a run does not use is not imported (metrics, the tests' models)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from unideploy.engines.process import run
+
+PROBE = """
+import json, sys
+from unideploy.cli.main import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+DEPLOY = ["deploy", "-e", "development", "--dry-run", "--skip-terraform", "--skip-security"]
+UNUSED = ("prometheus_client", "unideploy.config.tests_model", "unideploy.config.tests_cases")
+
+
+def loaded(stack: Path, *argv: str, env: dict[str, str] | None = None) -> list[str]:
+    done = run(
+        [sys.executable, "-c", PROBE, "--stack", str(stack), *argv],
+        timeout=120,
+        env={
+            **os.environ,
+            "UNIDEPLOY_QUIET": "1",
+            "KUBECONFIG": str(stack / "no-such-kubeconfig"),  # no cluster: nothing leaves
+            **(env or {}),
+        },
+    )
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report["code"] in (0, 1), done.stderr
+    modules: list[str] = report["modules"]
+    return modules
+
+
+def test_a_deploy_without_metrics_or_tests_imports_neither(
+    make_stack: Callable[..., Path],
+) -> None:
+    stack = make_stack()
+    modules = loaded(stack, *DEPLOY, "--skip-tests")
+    assert "unideploy.service.deploy" in modules  # the probe did run a deploy
+    assert "unideploy.observe.metrics" in modules
+    found = [m for m in modules if m.startswith(UNUSED)]
+    assert found == [], f"deploy loaded {found}"
