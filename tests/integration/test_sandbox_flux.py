@@ -21,7 +21,7 @@ from tests.integration.sandbox_cluster import Cluster
 from unideploy.engines.helm.charts import ChartCache
 from unideploy.engines.helm.contract import ReleaseSpec
 from unideploy.engines.helm.sdk import SdkHelm
-from unideploy.sandbox.flux import COMPONENTS, CONTROLLERS
+from unideploy.sandbox.flux import COMPONENTS
 from unideploy.sandbox.kubeconfig import CONTEXT
 
 pytestmark = pytest.mark.cluster
