@@ -131,4 +131,6 @@ def test_unchanged_releases_skip_without_render_and_changes_bring_helm_back(
         "helm/cache": "unchanged",
         "helm/frontend": "changed",
     }
-    assert CountingHelm.calls["render"] == 1
+    assert CountingHelm.calls["render"] == 1 and CountingHelm.calls["upgrade"] == 1
+    # Its newest record is deployed (listed for the skip check): Helm's history is not read.
+    assert CountingHelm.calls["history"] == 0

@@ -94,7 +94,7 @@ def release_action(
         }
         if ctx.dry_run:
             return _dry_run(ctx, release, spec, rendered, details)
-        history = engine.history(release.name, release.namespace, describe_deployed=False)
+        history = _history(ctx, engine, release)
         head = max(history, key=lambda r: r.revision) if history else None
         if head is not None and head.pending:
             if not ctx.recover_pending:
@@ -191,6 +191,20 @@ def stuck_message(revision: Revision) -> str:
         "another deploy may still run, or one died mid-way — deploy with --recover-pending to "
         "roll it back first"
     )
+
+
+def _history(ctx: PipelineContext, engine: HelmEngine, release: Release) -> list[Revision]:
+    """The release's revisions, as far as this step needs them.
+
+    With `--incremental` the run has already listed the namespace's Helm records for the skip
+    check (helm_heads): when the newest is `deployed`, it is the last deployed revision, the one
+    a failed upgrade rolls back to, and nothing is pending, so Helm's history is not read again.
+    """
+    if ctx.incremental:
+        head = ctx.heads().head(release.name, release.namespace)
+        if head is not None and head.status == "deployed":
+            return [head]
+    return engine.history(release.name, release.namespace, describe_deployed=False)
 
 
 def last_deployed(history: list[Revision]) -> Revision | None:
