@@ -1,4 +1,4 @@
-"""Start-up of `deploy`: what a run does not use is not imported (metrics, the tests' models)."""
+"""Start-up of `deploy`: what a run does not use is not imported (metrics, tests, the sandbox)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,12 @@ code = main(sys.argv[1:])
 print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
 """
 DEPLOY = ["deploy", "-e", "development", "--dry-run", "--skip-terraform", "--skip-security"]
-UNUSED = ("prometheus_client", "unideploy.config.tests_model", "unideploy.config.tests_cases")
+UNUSED = (
+    "prometheus_client",
+    "unideploy.config.tests_model",
+    "unideploy.config.tests_cases",
+    "unideploy.sandbox.core",  # the sandbox notes read files; the control plane is not loaded
+)
 
 
 def loaded(stack: Path, *argv: str, env: dict[str, str] | None = None) -> list[str]:
