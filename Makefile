@@ -37,7 +37,7 @@ imports: bootstrap
 	$(BIN)/lint-imports
 
 pytest: bootstrap
-	$(BIN)/pytest $(PYTEST_ARGS)
+	bash scripts/lib/loopback-only.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck imports pytest
 
