@@ -370,11 +370,26 @@ def test_a_broken_commit_is_named_with_the_controllers_message_and_the_last_good
         lambda: json.dumps(homepage()),
         deadline_s=RECONCILE_S,
     )
-    done = setup.cli("gitops", "status", "-e", ENV, timeout=120)
-    assert done.returncode == 1
-    lines = done.stdout.splitlines()
-    at = next(i for i, line in enumerate(lines) if f"✗ HelmRelease {NS}/homepage" in line)
-    assert message in " ".join(lines[at : at + 4]).replace("\n", " "), lines[at : at + 4]
+    shown: list[str] = []
+
+    def named_on_the_terminal() -> bool:
+        # helm-controller retries the upgrade (remediation retries): between two attempts the
+        # object reads "Running 'upgrade' action" for a moment, without the failure's message.
+        done = setup.cli("gitops", "status", "-e", ENV, timeout=120)
+        lines = done.stdout.splitlines()
+        at = next(
+            (i for i, line in enumerate(lines) if f"✗ HelmRelease {NS}/homepage" in line), None
+        )
+        shown[:] = lines if at is None else lines[at : at + 5]
+        return at is not None and done.returncode == 1 and message in " ".join(shown)
+
+    poll(
+        "`gitops status` naming the failure",
+        named_on_the_terminal,
+        setup.status,
+        lambda: "\n".join(shown),
+        deadline_s=120,
+    )
     problems = " ".join(homepage()["problems"])
     assert "new values attempted, not applied" in problems, problems
     # The last good values keep running. (The chart itself is the new commit's: helm-controller

@@ -92,3 +92,45 @@ def test_flux_revisions_applied_and_attempted() -> None:
     release["status"]["conditions"] = [{"type": "Ready", "status": "True"}]  # type: ignore[index]
     judged = flux_object(release, "helmrelease")
     assert judged.ok and judged.problems == ()
+
+
+def test_a_retrying_helm_release_still_names_its_last_failure() -> None:
+    failure = (
+        "Helm upgrade failed: execution error: web-app: resources need both requests and limits"
+    )
+    release = {
+        "kind": "HelmRelease",
+        "metadata": {"name": "web", "namespace": "flux-system"},
+        "status": {
+            "conditions": [
+                {
+                    "type": "Ready",
+                    "status": "Unknown",
+                    "reason": "Progressing",
+                    "message": "Running 'upgrade' action with timeout of 10m0s",
+                },
+                {
+                    "type": "Released",
+                    "status": "False",
+                    "reason": "UpgradeFailed",
+                    "message": failure,
+                },
+                {
+                    "type": "Remediated",
+                    "status": "True",
+                    "reason": "RollbackSucceeded",
+                    "message": "ok",
+                },
+            ]
+        },
+    }
+    judged = flux_object(release, "helmrelease")
+    assert f"last released attempt failed (UpgradeFailed): {failure}" in judged.problems
+    assert not any("remediated" in p for p in judged.problems)  # that one succeeded
+    # Once failed for good, Ready carries the same message: it is not repeated.
+    release["status"]["conditions"][0].update(
+        status="False", reason="UpgradeFailed", message=failure
+    )  # type: ignore[index]
+    assert flux_object(release, "helmrelease").problems == (
+        f"not ready (UpgradeFailed): {failure}",
+    )

@@ -159,6 +159,8 @@ def flux_object(obj: dict[str, Any], command: str) -> ControllerObject:
     stalled = conditions.get("Stalled") or {}
     if stalled.get("status") == "True":
         problems.append(f"stalled: {stalled.get('message', '')}")
+    if obj.get("kind") == "HelmRelease" and ready_state != "True":
+        problems += _last_helm_failure(conditions, ready)
     name, namespace = str(meta.get("name")), str(meta.get("namespace"))
     suspended = bool(spec.get("suspend"))
     if suspended:
@@ -184,6 +186,23 @@ def flux_object(obj: dict[str, Any], command: str) -> ControllerObject:
     return ControllerObject(
         "flux", str(obj.get("kind")), namespace, name, state, ok, tuple(problems), fix, revision
     )
+
+
+def _last_helm_failure(conditions: dict[str, Any], ready: dict[str, Any]) -> list[str]:
+    """helm-controller's last failed action, which Ready hides while it retries.
+
+    Between two attempts Ready reads "Running 'upgrade' action"; `Released` (install/upgrade)
+    and `Remediated` (rollback/uninstall) keep the last failure's reason and Helm's message.
+    """
+    found = []
+    for kind in ("Released", "Remediated"):
+        condition = conditions.get(kind) or {}
+        message = condition.get("message")
+        if condition.get("status") == "False" and message and message != ready.get("message"):
+            found.append(
+                f"last {kind.lower()} attempt failed ({condition.get('reason')}): {message}"
+            )
+    return found
 
 
 def _deployed(status: dict[str, Any]) -> dict[str, Any]:
