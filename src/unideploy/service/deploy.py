@@ -215,11 +215,9 @@ def _lock_client(ctx: PipelineContext, request: DeployRequest) -> Any:
     """A kube client for the Lease when the cluster is reachable; None means a local file lock."""
     if request.dry_run or (ctx.cluster.kubeconfig is None and not needs_cluster(ctx, request.skip)):
         return None
-    from unideploy.engines.kube.access import server_version
-
     try:
         client = ctx.kube()
-        server_version(client)
+        ctx.server_version()
     except EngineError as exc:
         LOG.warning("cluster not reachable for the environment lock, using a local lock: %s", exc)
         return None

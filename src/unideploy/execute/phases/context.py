@@ -16,6 +16,7 @@ from typing import Any
 from unideploy.config.layering import EnvironmentValues
 from unideploy.config.stack import Stack
 from unideploy.engines.helm.contract import HelmEngine
+from unideploy.engines.kube import access as kube_access
 from unideploy.engines.kube.snapshot import LiveSnapshot
 from unideploy.engines.terraform.contract import TerraformEngine
 from unideploy.engines.terraform.model import TerraformWorkspace
@@ -84,7 +85,7 @@ class PipelineContext:
     outputs: OutputStore = field(default_factory=OutputStore)
     renders: dict[str, Any] = field(default_factory=dict)
     _engines: dict[str, Any] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: threading.RLock = field(default_factory=threading.RLock)  # engines may nest
 
     @property
     def environment(self) -> str:
@@ -134,16 +135,32 @@ class PipelineContext:
         heads: HelmHeads = self._engine("heads", lambda: HelmHeads(api))
         return heads
 
+    def server_version(self) -> kube_access.ServerVersion:
+        """The API server's version (GET /version), read once per run; raises EngineError.
+
+        The lock's reachability check, the preflight's skew check and the Helm options share it;
+        a failed read is not kept, so the next caller asks again.
+        """
+        api = self.kube()
+        version: kube_access.ServerVersion = self._engine(
+            "server_version", lambda: kube_access.server_version(api)
+        )
+        return version
+
     def server_validates_fields(self) -> bool:
         """Whether the API server checks fields itself (`fieldValidation`, GA in Kubernetes 1.27).
 
-        Read once per run (GET /version); False when it cannot be told, so Helm keeps probing.
+        Decided once per run; False when the version cannot be told, so Helm keeps probing.
         """
-        try:
-            api = self.kube()
-        except EngineError:
-            return False
-        return bool(self._engine("validates_fields", lambda: _validates_fields(api)))
+
+        def decide() -> bool:
+            try:
+                version = self.server_version()
+            except EngineError:
+                return False
+            return (version.major, version.minor) >= FIELD_VALIDATION_GA
+
+        return bool(self._engine("validates_fields", decide))
 
     def workspace(self, module: str) -> TerraformWorkspace:
         """Where a Terraform module's code and this environment's state live."""
@@ -154,13 +171,3 @@ class PipelineContext:
             module_dir=self.stack.resolve(spec.path),
             state_dir=self.stack.state_dir / "terraform" / self.environment / module,
         )
-
-
-def _validates_fields(api: Any) -> bool:
-    from unideploy.engines.kube.access import server_version
-
-    try:
-        version = server_version(api)
-    except EngineError:
-        return False
-    return (version.major, version.minor) >= FIELD_VALIDATION_GA

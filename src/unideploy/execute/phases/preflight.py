@@ -138,7 +138,7 @@ def _cluster(ctx: PipelineContext, needs_cluster: bool) -> Outcome:
         )
         return Outcome(status, f"kubeconfig {kubeconfig} does not exist{hint}")
     try:
-        version = kube_access.server_version(ctx.kube())
+        version = ctx.server_version()
     except EngineError as exc:
         why = f"{ctx.cluster.describe()}: {exc.message}"
         if not needs_cluster:
