@@ -22,9 +22,16 @@ from tests.unit.test_gitops_sources import FakeHelm, _stack
 
 from unideploy.cli import main as cli_main
 from unideploy.config.load import load_stack
+from unideploy.config.stack import Stack
 from unideploy.engines.helm.lib import hp
 from unideploy.errors import ConfigError
-from unideploy.gitops.chartrepo import local_chart, publish_charts, resolve_chart_repo
+from unideploy.gitops.chartrepo import (
+    LocalChart,
+    chart_versions,
+    local_chart,
+    publish_charts,
+    resolve_chart_repo,
+)
 from unideploy.gitops.push import PushTarget
 from unideploy.gitops.render import RenderRequest, render
 from unideploy.sandbox.ports import free_ports
@@ -40,6 +47,10 @@ def _chart(root: Path, version: str = "0.1.0") -> Path:
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: '1'}\n"
     )
     return chart
+
+
+def _charts(stack: Stack) -> tuple[LocalChart, ...]:
+    return tuple(chart_versions(stack).values())
 
 
 def _docs(path: Path) -> list[dict[str, Any]]:
@@ -75,7 +86,7 @@ def test_publish_packages_what_is_missing_and_indexes_with_helm(tmp_path: Path) 
     _chart(root)
     stack = load_stack(root / "stack.yaml")
     repo = tmp_path / "repo"
-    first = publish_charts(stack, repo, CHARTS)
+    first = publish_charts(_charts(stack), repo, CHARTS)
     (web,) = first.charts  # two releases share charts/web: one chart
     assert first.packaged == (web.archive,)
     with tarfile.open(repo / web.archive) as archive:
@@ -85,9 +96,11 @@ def test_publish_packages_what_is_missing_and_indexes_with_helm(tmp_path: Path) 
     (entry,) = index["entries"]["web"]
     assert entry["version"] == web.version
     assert entry["urls"] == [f"{CHARTS}/{web.archive}"]
-    assert publish_charts(stack, repo, CHARTS).packaged == ()  # unchanged: nothing packaged
+    assert (
+        publish_charts(_charts(stack), repo, CHARTS).packaged == ()
+    )  # unchanged: nothing packaged
     (root / "charts/web/templates/cm.yaml").write_text("kind: ConfigMap\nmetadata: {name: b}\n")
-    third = publish_charts(load_stack(root / "stack.yaml"), repo, CHARTS)
+    third = publish_charts(_charts(load_stack(root / "stack.yaml")), repo, CHARTS)
     assert third.charts[0].version != web.version and len(third.packaged) == 1
     versions = {
         e["version"] for e in yaml.safe_load((repo / "index.yaml").read_text())["entries"]["web"]
@@ -179,7 +192,7 @@ def test_helm_reads_and_pulls_from_the_sandbox_chart_server(
     url, served = chart_server
     root = _stack(tmp_path)
     _chart(root)
-    published = publish_charts(load_stack(root / "stack.yaml"), served, url)
+    published = publish_charts(_charts(load_stack(root / "stack.yaml")), served, url)
     (web,) = published.charts
     index = hp.repo_index(url)  # Helm's own client, over HTTP
     assert [e["version"] for e in index["entries"]["web"]] == [web.version]

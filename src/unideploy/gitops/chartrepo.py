@@ -103,9 +103,8 @@ def chart_versions(stack: Stack) -> dict[str, LocalChart]:
     return {path: local_chart(path, source) for path, source in local_charts(stack).items()}
 
 
-def publish_charts(stack: Stack, directory: Path, url: str | None) -> Published:
-    """Package every local chart `directory` lacks (at its content version) and re-index it."""
-    charts = tuple(chart_versions(stack).values())
+def publish_charts(charts: tuple[LocalChart, ...], directory: Path, url: str | None) -> Published:
+    """Package each of `charts` (chart_versions) `directory` lacks, and re-index it."""
     directory.mkdir(parents=True, exist_ok=True)
     from unideploy.engines.helm.repository import index_repository, package_chart
 

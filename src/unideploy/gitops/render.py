@@ -7,6 +7,7 @@ re-render drops objects that are no longer desired; `commit` adds it to a branch
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,13 @@ from unideploy.engines.process import run
 from unideploy.errors import ConfigError
 from unideploy.execute.result import new_run_id
 from unideploy.gitops.argocd import render_argocd
-from unideploy.gitops.chartrepo import Published, chart_versions, publish_charts, resolve_chart_repo
+from unideploy.gitops.chartrepo import (
+    LocalChart,
+    Published,
+    chart_versions,
+    publish_charts,
+    resolve_chart_repo,
+)
 from unideploy.gitops.files import Files, write_tree
 from unideploy.gitops.flux import render_flux
 from unideploy.gitops.gitcommit import CommitResult, commit_directory, repo_root
@@ -132,8 +139,11 @@ def render(stack: Stack, request: RenderRequest, helm: HelmEngine | None = None)
         sets=request.sets,
         helm=helm,
     )
-    files = render_files(state, request)
-    files = _protect(stack, state, request, files)
+    # Local charts' content versions: hashed once, named by the renderings and published.
+    charts = chart_versions(stack) if chart_url is not None else {}
+    git = None if request.flavor == "manifests" else git_target(stack, request, charts)
+    files = render_files(state, request, git)
+    files = _protect(stack, state, request, files, git)
     if not request.allow_secrets:
         refuse_secrets(state, request.flavor, sealed=request.seal_cert is not None)
     header = (
@@ -145,7 +155,7 @@ def render(stack: Stack, request: RenderRequest, helm: HelmEngine | None = None)
     run_id = new_run_id()
     commit, pushed, published = None, None, None
     if publish_to is not None:  # before the push: the charts are there when Flux looks
-        published = publish_charts(stack, publish_to, chart_url)
+        published = publish_charts(tuple(charts.values()), publish_to, chart_url)
     if request.commit:
         revision = stack_revision(stack.root)
         message = (
@@ -188,7 +198,9 @@ def _wake(
     return replace(pushed, woken=woken.sources, woken_charts=woken.charts, wake_error=woken.error)
 
 
-def _protect(stack: Stack, state: DesiredState, request: RenderRequest, files: Files) -> Files:
+def _protect(
+    stack: Stack, state: DesiredState, request: RenderRequest, files: Files, git: GitTarget | None
+) -> Files:
     """Decrypted values leave only encrypted (Flux, SOPS) or sealed (Argo CD, manifests)."""
     if request.flavor == "flux":
         if not has_secrets(state):
@@ -196,26 +208,32 @@ def _protect(stack: Stack, state: DesiredState, request: RenderRequest, files: F
         paths = values_files(stack, request.environment, request.values_files)
         return protect_flux(files, age_recipients(paths), datetime.now(UTC))
     if request.flavor == "argocd":
-        target = git_target(stack, request)
-        return protect_argocd(files, state, target, request.seal_cert)
+        assert git is not None, "an argocd rendering needs git_target"
+        return protect_argocd(files, state, git, request.seal_cert)
     if has_secrets(state) or request.seal_cert is not None:
         return seal_secrets(files, request.seal_cert)
     return files
 
 
-def render_files(state: DesiredState, request: RenderRequest) -> Files:
-    """The files of one flavour, by path relative to the output directory."""
+def render_files(state: DesiredState, request: RenderRequest, target: GitTarget | None) -> Files:
+    """The files of one flavour, by path relative to the output directory.
+
+    `target` (git_target) is where Argo CD and Flux pull from; manifests need none.
+    """
     if request.flavor == "manifests":
         return render_manifests(state)
+    assert target is not None, "argocd and flux renderings need git_target"
     rules = load_rules(state.stack.root, request.ignore_file)
-    target = git_target(state.stack, request)
     if request.flavor == "argocd":
         return render_argocd(state, target, rules)
     return render_flux(state, target, request.cluster or state.stack.file.name, rules)
 
 
-def git_target(stack: Stack, request: RenderRequest) -> GitTarget:
-    """The repository the controllers pull from, and where stack and rendering sit inside it."""
+def git_target(stack: Stack, request: RenderRequest, charts: Mapping[str, LocalChart]) -> GitTarget:
+    """The repository the controllers pull from, and where stack and rendering sit inside it.
+
+    With `request.chart_repo`, `charts` (chart_versions) name the local charts' versions there.
+    """
     root = repo_root(stack.root) or stack.root
     url = request.repo_url or _origin(root)
     if not url:
@@ -235,7 +253,7 @@ def git_target(stack: Stack, request: RenderRequest) -> GitTarget:
             )
     if request.chart_repo is None:
         return GitTarget(url, request.revision, chart_root.replace(os.sep, "/"), out_path)
-    versions = {path: (c.name, c.version) for path, c in chart_versions(stack).items()}
+    versions = {path: (c.name, c.version) for path, c in charts.items()}
     return GitTarget(
         url,
         request.revision,

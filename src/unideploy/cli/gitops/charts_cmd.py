@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from unideploy.cli.common import console, emit_json, globals_of, output_option
 from unideploy.exitcodes import ExitCode
-from unideploy.gitops.chartrepo import Published, publish_charts
+from unideploy.gitops.chartrepo import Published, chart_versions, publish_charts
 
 
 @click.command("charts")
@@ -37,7 +37,8 @@ def charts_command(ctx: click.Context, out: Path, url: str | None, output: str) 
       unideploy gitops render -e production --flavor flux --out gitops \\
           --chart-repo https://charts.example.org
     """
-    published = publish_charts(globals_of(ctx).stack(), out, url.rstrip("/") if url else None)
+    charts = tuple(chart_versions(globals_of(ctx).stack()).values())
+    published = publish_charts(charts, out, url.rstrip("/") if url else None)
     if output == "json":
         emit_json(published.to_dict())
     else:
