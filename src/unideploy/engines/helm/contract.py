@@ -8,7 +8,7 @@ Nothing here knows a Stack: callers hand over names, namespaces, chart reference
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -147,6 +147,11 @@ class Revision:
     def pending(self) -> bool:
         """True while an install/upgrade/rollback has not finished (or was interrupted)."""
         return self.status.startswith("pending-")
+
+
+def has_live_revision(history: Iterable[Revision]) -> bool:
+    """Whether a release is installed (an upgrade, not an install): a revision not `uninstalled`."""
+    return any(r.status != "uninstalled" for r in history)
 
 
 class HelmEngine(Protocol):

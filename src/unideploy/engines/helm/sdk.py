@@ -23,6 +23,7 @@ from unideploy.engines.helm.contract import (
     ReleaseSpec,
     Rendered,
     Revision,
+    has_live_revision,
 )
 from unideploy.engines.helm.crds import release_crds
 from unideploy.engines.helm.errors import engine_error, secret_object_strings
@@ -217,7 +218,7 @@ class SdkHelm:
         return revision_from(summary, spec.namespace)
 
     def _installed(self, name: str, namespace: str) -> bool:
-        return any(r.status != "uninstalled" for r in self._summaries(name, namespace))
+        return has_live_revision(self._summaries(name, namespace))
 
     def _rendered_secrets(self, spec: ReleaseSpec) -> list[str]:
         """Secret values the chart renders, so an apply error quoting one cannot leak it."""

@@ -19,7 +19,13 @@ from typing import Any
 
 from unideploy.config.layering import release_values
 from unideploy.config.model import Release
-from unideploy.engines.helm.contract import HelmEngine, ReleaseSpec, Rendered, Revision
+from unideploy.engines.helm.contract import (
+    HelmEngine,
+    ReleaseSpec,
+    Rendered,
+    Revision,
+    has_live_revision,
+)
 from unideploy.engines.helm.fieldmanager import helm_field_manager
 from unideploy.engines.kube.client import KubeReader
 from unideploy.engines.kube.readiness import wait_ready
@@ -115,7 +121,7 @@ def release_action(
             spec,
             force_conflicts=ctx.force_conflicts,
             keep=check.kept,
-            installed=any(r.status != "uninstalled" for r in history),
+            installed=has_live_revision(history),
             server_validates_fields=ctx.server_validates_fields(),
         )
         step.progress(f"{release.name}: {'upgrading' if previous else 'installing'}")
