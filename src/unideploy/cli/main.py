@@ -21,6 +21,7 @@ from unideploy import __version__
 from unideploy.cli import logsetup
 from unideploy.cli.common import Globals
 from unideploy.cli.golog import divert_go_logs
+from unideploy.cli.preload import start_helm_preload
 from unideploy.errors import UnideployError
 from unideploy.exitcodes import ExitCode
 from unideploy.redact import streams
@@ -213,6 +214,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
-    """Console-script entry: exit with main()'s code; Go libraries' logs go to the debug log."""
+    """Console-script entry: exit with main()'s code; Go libraries' logs go to the debug log.
+
+    The Helm SDK starts loading here, beside the imports, for the commands that use it.
+    """
     divert_go_logs()
+    start_helm_preload(sys.argv[1:])
     sys.exit(main())
