@@ -10,6 +10,8 @@ import json
 from typing import Any
 
 from unideploy.engines.kube.access import request_json
+from unideploy.engines.kube.objects import METADATA_ONLY
+from unideploy.engines.kube.rest import call
 from unideploy.errors import EngineError
 from unideploy.execute.lease import ensure_namespace
 from unideploy.execute.lockbase import LOCK_NAMESPACE
@@ -75,11 +77,20 @@ def mirror_run(
     return _prune(api, namespace, result.environment, keep)
 
 
-def _list(api: Any, namespace: str, environment: str | None) -> list[dict[str, Any]]:
+def _list(
+    api: Any, namespace: str, environment: str | None, *, metadata_only: bool = False
+) -> list[dict[str, Any]]:
+    """The environment's run ConfigMaps, oldest first (only their metadata when asked)."""
     selector = RUN_LABEL + (f",{ENV_LABEL}={environment}" if environment else "")
     path = f"/api/v1/namespaces/{namespace}/configmaps"
     action = f"cannot list runs in {namespace}"
-    status, listed = request_json(api, "GET", path, action, query=[("labelSelector", selector)])
+    query = [("labelSelector", selector)]
+    listed: dict[str, Any]
+    if metadata_only:
+        status, decoded, message = call(api, "GET", path, query=query, accept=METADATA_ONLY)
+        listed = decoded if isinstance(decoded, dict) else {"message": message}
+    else:
+        status, listed = request_json(api, "GET", path, action, query=query)
     if status == 404:
         return []
     if status >= 400:
@@ -89,7 +100,8 @@ def _list(api: Any, namespace: str, environment: str | None) -> list[dict[str, A
 
 
 def _prune(api: Any, namespace: str, environment: str, keep: int) -> list[str]:
-    items = _list(api, namespace, environment)
+    # Names and labels are all pruning needs: the records themselves are up to 900 kB each.
+    items = _list(api, namespace, environment, metadata_only=True)
     doomed = [item["metadata"]["name"] for item in items[: max(0, len(items) - keep)]]
     for name in doomed:
         path = f"/api/v1/namespaces/{namespace}/configmaps/{name}"
