@@ -5,6 +5,9 @@ kinds, so one LIST per (apiVersion, kind, namespace) answers all of them, where 
 would cost one round trip each. Secrets are still read one by one: a namespace's Secret list
 carries every Helm release record stored there. A snapshot lives for one run and is never
 refreshed: it is only for runs that write nothing.
+
+`metadata_only=True` lists each kind's metadata alone (PartialObjectMetadataList): enough to say
+which objects exist, as `--incremental` asks, at a fraction of the bytes — Secrets included.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import threading
 from typing import Any
 
 from unideploy.engines.kube.client import KubeReader
-from unideploy.engines.kube.objects import list_objects
+from unideploy.engines.kube.objects import list_metadata, list_objects
 
 #: Kinds read one object at a time: their lists are large (Helm's release records live there).
 READ_ONE_BY_ONE = frozenset({"Secret"})
@@ -24,8 +27,9 @@ _Key = tuple[str, str, str | None]
 class LiveSnapshot:
     """GET and LIST answered from one LIST per (apiVersion, kind, namespace); thread-safe."""
 
-    def __init__(self, api: Any) -> None:
+    def __init__(self, api: Any, *, metadata_only: bool = False) -> None:
         self.api = api
+        self.metadata_only = metadata_only
         self._reader = KubeReader(api)
         self._lists: dict[_Key, dict[str, dict[str, Any]]] = {}
         self._locks: dict[_Key, threading.Lock] = {}
@@ -34,8 +38,8 @@ class LiveSnapshot:
     def get(
         self, api_version: str, kind: str, namespace: str | None, name: str
     ) -> dict[str, Any] | None:
-        """The live object, or None when absent (or its kind is not served)."""
-        if kind in READ_ONE_BY_ONE:
+        """The live object (its metadata alone when so built), or None when absent."""
+        if kind in READ_ONE_BY_ONE and not self.metadata_only:
             return self._reader.get(api_version, kind, namespace, name)
         return self._by_name(api_version, kind, namespace).get(name)
 
@@ -56,8 +60,16 @@ class LiveSnapshot:
             with self._guard:
                 found = self._lists.get(key)
             if found is None:
-                items = list_objects(self.api, api_version, kind, namespace)
-                found = {str(item.get("metadata", {}).get("name")): item for item in items}
+                found = self._read(api_version, kind, namespace)
                 with self._guard:
                     self._lists[key] = found
             return found
+
+    def _read(
+        self, api_version: str, kind: str, namespace: str | None
+    ) -> dict[str, dict[str, Any]]:
+        if self.metadata_only:
+            found = list_metadata(self.api, api_version, kind, namespace, "")
+            return {str(meta.get("name")): meta for meta in found}
+        items = list_objects(self.api, api_version, kind, namespace)
+        return {str(item.get("metadata", {}).get("name")): item for item in items}

@@ -125,6 +125,15 @@ class PipelineContext:
         snapshot: LiveSnapshot = self._engine("live", lambda: LiveSnapshot(api))
         return snapshot
 
+    def present(self) -> LiveSnapshot:
+        """The names of live objects, listed once per kind and namespace (metadata only).
+
+        For `--incremental`'s question whether an unchanged release's objects all still exist.
+        """
+        api = self.kube()
+        names: LiveSnapshot = self._engine("present", lambda: LiveSnapshot(api, metadata_only=True))
+        return names
+
     def heads(self) -> HelmHeads:
         """Each release's newest Helm revision and state, read once per namespace per run.
 

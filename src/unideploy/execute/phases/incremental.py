@@ -85,8 +85,8 @@ def _deployed_revision(head: Revision | None, last: Mapping[str, Any]) -> int | 
 
 
 def all_present(ctx: PipelineContext, keys: Iterable[list[str]]) -> bool:
-    """Every object exists in the cluster (read through the run's live snapshot)."""
-    live = ctx.live()
+    """Every object exists in the cluster (read through the run's names of live objects)."""
+    live = ctx.present()
     return all(
         live.get(api_version, kind, namespace, name) is not None
         for api_version, kind, namespace, name in keys
