@@ -41,7 +41,7 @@ class CountingApi:
                 for meta in OBJECTS[path]
             ]
             return JsonAnswer(200, {"items": items})
-        collection, _, name = path.rpartition("/")
+        collection, _slash, name = path.rpartition("/")
         for meta in OBJECTS.get(collection, []):
             if meta["name"] == name:
                 return JsonAnswer(200, _whole(meta))
