@@ -11,7 +11,12 @@ import pytest
 from tests.integration.deploy_support import apps_stack, unideploy
 from tests.integration.sandbox_cluster import Cluster
 
+from unideploy.engines.helm.fieldmanager import as_helm_applies
+from unideploy.engines.helm.live import deployed_manifest
 from unideploy.engines.helm.sdk import SdkHelm
+from unideploy.engines.kube.client import KubeReader, api_client
+from unideploy.engines.kube.conflicts import dry_run_as
+from unideploy.engines.kube.fieldsets import may_conflict
 from unideploy.exitcodes import ExitCode
 
 pytestmark = pytest.mark.cluster
@@ -163,3 +168,36 @@ def test_doctor_names_the_way_out_of_a_conflict(
     assert "spec.replicas" in findings[0]["problem"] and "kubectl" in findings[0]["problem"]
     assert "unideploy deploy -e development --force-conflicts" in findings[0]["fix"]
     assert "leaveToOthers" in findings[0]["fix"]
+
+
+def test_objects_told_conflict_free_locally_are_conflict_free_on_the_server(
+    sandbox: Cluster, namespace: str, deployed: Path
+) -> None:
+    """The shortcut that skips the dry run agrees with the API server's own dry run."""
+    helm = SdkHelm(sandbox.kubeconfig, "unideploy-sandbox")
+    try:
+        manifests = deployed_manifest(helm._config(namespace), "app")
+    finally:
+        helm.close()
+    assert manifests, "release app has no deployed manifest"
+    for manifest in manifests:  # a label of another manager on every object: no overlap
+        kind, name = manifest["kind"].lower(), manifest["metadata"]["name"]
+        sandbox.kubectl("label", kind, name, "team=platform", "-n", namespace)
+    sandbox.kubectl("scale", "deployment", "app", "--replicas=7", "-n", namespace)
+
+    api = api_client(sandbox.kubeconfig, "unideploy-sandbox")
+    decided: dict[str, tuple[bool, int]] = {}
+    for manifest in manifests:
+        body = as_helm_applies(manifest, "app", namespace)
+        kind, name = manifest["kind"], manifest["metadata"]["name"]
+        live = KubeReader(api).get(manifest["apiVersion"], kind, namespace, name)
+        assert live is not None, f"{kind} {name} is not live"
+        manager = next(e["manager"] for e in live["metadata"]["managedFields"]
+                       if e["operation"] == "Apply")  # fmt: skip
+        answer = dry_run_as(
+            api, body, live, namespace=namespace, field_manager=manager, label=f"{kind} {name}"
+        )
+        assert not answer.error, answer.error
+        decided[f"{kind}/{name}"] = (may_conflict(body, live, manager), len(answer.conflicts))
+    assert decided.pop("Deployment/app") == (True, 1)  # kubectl owns spec.replicas
+    assert decided and all(value == (False, 0) for value in decided.values()), decided

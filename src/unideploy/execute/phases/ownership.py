@@ -2,8 +2,9 @@
 
 Reads the live copy of every rendered object once, finds the workloads an autoscaler scales (in
 the rendered set or live in the release's namespace), pins every field left to others to its
-live value, and dry-runs the apply as Helm's field manager: what still conflicts is a decision
-for the operator (`--force-conflicts`, or `leaveToOthers` in stack.yaml).
+live value, and dry-runs the apply as Helm's field manager wherever another manager may own
+one of its fields: what conflicts is a decision for the operator (`--force-conflicts`, or
+`leaveToOthers` in stack.yaml).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from unideploy.diffs.normalize import object_key, redact_value
 from unideploy.engines.helm.contract import KeptFields, Manifest
 from unideploy.engines.kube.client import CLUSTER_SCOPED, KubeReader
 from unideploy.engines.kube.conflicts import FieldConflict, dry_run_as
+from unideploy.engines.kube.fieldsets import may_conflict
 from unideploy.engines.kube.objects import list_objects
 from unideploy.engines.kube.snapshot import LiveSnapshot
 
@@ -115,12 +117,16 @@ def pin_release(
 def check_release(
     api: Any, release: Release, manifests: Iterable[Manifest], field_manager: str
 ) -> OwnershipCheck:
-    """Pin the left fields, then dry-run every live object as `field_manager`, unforced."""
+    """Pin the left fields, then dry-run every live object as `field_manager`, unforced.
+
+    A live object whose other field managers own none of the fields we apply (told from its
+    managedFields, engines/kube/fieldsets.py) cannot conflict: it is not sent.
+    """
     pinned = pin_release(api, release, manifests)
     conflicts: list[FieldConflict] = []
     errors: list[str] = []
     for item in pinned:
-        if item.live is None:
+        if item.live is None or not may_conflict(item.manifest, item.live, field_manager):
             continue
         answer = dry_run_as(
             api,
