@@ -21,7 +21,8 @@ from unideploy.engines.helm.charts import ChartCache
 from unideploy.engines.helm.contract import ReleaseSpec
 from unideploy.engines.helm.sdk import SdkHelm
 from unideploy.engines.kube.client import KubeReader
-from unideploy.engines.kube.readiness import ReadinessResult, wait_ready
+from unideploy.engines.kube.readiness import ReadinessResult
+from unideploy.engines.kube.wait import wait_ready
 from unideploy.errors import EngineError
 from unideploy.sandbox.kubeconfig import CONTEXT
 

@@ -22,7 +22,7 @@ from unideploy.engines.helm.charts import ChartCache
 from unideploy.engines.helm.contract import ReleaseSpec
 from unideploy.engines.helm.sdk import SdkHelm
 from unideploy.engines.kube.client import KubeReader
-from unideploy.engines.kube.readiness import wait_ready
+from unideploy.engines.kube.wait import wait_ready
 from unideploy.errors import EngineError
 from unideploy.exitcodes import ExitCode
 from unideploy.sandbox import Sandbox, find_tool

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from unideploy.engines.kube.readiness import Target, assess, pod_problem, targets, wait_ready
+from unideploy.engines.kube.readiness import Target, assess, pod_problem, targets
+from unideploy.engines.kube.wait import wait_ready
 from unideploy.errors import EngineError
 
 Obj = dict[str, Any]

@@ -60,7 +60,7 @@ class ReleaseSpec:
     `force_conflicts` takes fields another field manager owns back (Helm's --force-conflicts);
     `keep` lists fields applied with their live values (left to their owner, no conflict).
     `atomic` makes Helm wait and roll back (uninstall a first install) on failure; a caller that
-    waits with `readiness.wait_ready` for progress messages sets `atomic=False, wait=False`.
+    waits with `wait.wait_ready` for progress messages sets `atomic=False, wait=False`.
     `installed` is whether the release has a revision that is not uninstalled, for a caller that
     has just read its history (None: the engine reads it again). `server_validates_fields` says
     the API server checks fields itself (`fieldValidation`, Kubernetes >= 1.27): every apply is

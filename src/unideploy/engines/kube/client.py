@@ -1,8 +1,9 @@
 """A thin Kubernetes client for the engines: from kubeconfig path + context, reads raw objects.
 
 `KubeReader.get` returns an object as the API server sends it (a plain dict), or None when it does
-not exist. Readiness, diff and checks read through it; failures become EngineErrors, connection
-problems marked retryable. No objects are written here.
+not exist; `KubeReader.watch` follows one object's changes for a short while. Readiness, diff and
+checks read through it; failures become EngineErrors, connection problems marked retryable. No
+objects are written here.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import json
 import os
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from unideploy.engines.kube.connection import Unsupported, load_connection
 from unideploy.engines.kube.discovery import Resource, resource
 from unideploy.engines.kube.rest import client_errors
+from unideploy.engines.kube.watch import watch_object
 from unideploy.errors import EngineError
 
 #: The client object engines talk through: a KubeConnection, or the kubernetes ApiClient.
@@ -145,6 +147,26 @@ class KubeReader:
         where = f"{served.plural} in {namespace}"
         found = self._get_json(served.collection(namespace), query if selector else {}, where)
         return list((found or {}).get("items") or [])
+
+    def watch(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None,
+        name: str,
+        resource_version: str,
+        timeout_s: float,
+    ) -> Iterator[dict[str, Any] | None]:
+        """The object after each change past `resource_version`, for up to `timeout_s`.
+
+        Ends early, yielding nothing more, on any trouble (engines/kube/watch.py).
+        """
+        served = self._served(api_version, kind, f"{kind} {name}")
+        if served is None:
+            return iter(())
+        return watch_object(
+            self.client, served.collection(namespace), name, resource_version, timeout_s
+        )
 
     def _served(self, api_version: str, kind: str, where: str) -> Resource | None:
         try:

@@ -167,6 +167,15 @@ class KubeConnection:
         )
         return Reply(response)
 
+    def open_stream(
+        self, url: str, headers: dict[str, str], timeout: tuple[float, float]
+    ) -> urllib3.BaseHTTPResponse:
+        """GET `url` leaving the body unread (a watch): the caller reads it, then closes it."""
+        limits = urllib3.Timeout(connect=timeout[0], read=timeout[1])
+        return self._pool.request(
+            "GET", url, headers=headers, timeout=limits, preload_content=False, retries=False
+        )
+
     def _authorization(self) -> str | None:
         settings = self.configuration
         if settings.token_file:  # re-read: a projected token is rotated in place

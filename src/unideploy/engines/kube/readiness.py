@@ -2,19 +2,17 @@
 
 Input is the rendered objects of one release and an ObjectReader (engines/kube.py); output is a
 ReadinessResult naming what is not ready and why. `assess` is pure (one live object → Status) so
-the rules are unit-tested without a cluster; `wait_ready` polls with a timeout and a cancel token.
+the rules are unit-tested without a cluster; `wait_ready` (engines/kube/wait.py) looks again and
+again with a timeout and a cancel token.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from unideploy.engines.kube.client import CLUSTER_SCOPED, ObjectReader
-from unideploy.errors import EngineError
+from unideploy.engines.kube.client import CLUSTER_SCOPED
 
 Progress = Callable[[str], None]
 TRACKED_KINDS = frozenset(
@@ -237,77 +235,3 @@ def pod_problem(pod: Mapping[str, Any]) -> str | None:
     if ready and ready.get("status") == "False":
         return str(ready.get("message") or ready.get("reason") or "not ready")
     return None if ready else f"phase {status.get('phase') or 'Pending'}"
-
-
-def _explain(reader: ObjectReader, status: Status, live: Mapping[str, Any] | None) -> Status:
-    """Add the first unready pod's reason to a workload that timed out."""
-    selector = ((live or {}).get("spec") or {}).get("selector") or {}
-    labels = selector.get("matchLabels") or {}
-    if status.ready or not labels or status.target.namespace is None:
-        return status
-    try:
-        pods = reader.list("v1", "Pod", status.target.namespace, labels)
-    except EngineError:
-        return status
-    for pod in sorted(pods, key=lambda p: str((p.get("metadata") or {}).get("name"))):
-        problem = pod_problem(pod)
-        if problem:
-            name = (pod.get("metadata") or {}).get("name")
-            return replace(status, message=f"{status.message} (pod {name}: {problem})")
-    return status
-
-
-def wait_ready(
-    reader: ObjectReader,
-    manifests: Iterable[Mapping[str, Any]],
-    *,
-    namespace: str,
-    timeout_s: float = 300.0,
-    interval_s: float = 2.0,
-    cancel: threading.Event | None = None,
-    progress: Progress | None = None,
-    clock: Callable[[], float] = time.monotonic,
-    first_interval_s: float | None = None,
-) -> ReadinessResult:
-    """Poll until every tracked object is ready, one fails, time runs out, or `cancel` is set.
-
-    Polls come `first_interval_s` apart at first, doubling up to `interval_s` (a rollout that is
-    nearly done, as after Helm's own wait, is seen at once; a long one costs few requests).
-
-    `progress` receives a message each time an object's state changes ("web: 2/3 replicas ready").
-    Transient API errors count as "not ready yet"; other API errors are raised. On a timeout,
-    each unready workload's message ends with its first unready pod's reason.
-    """
-    watch = targets(manifests, namespace)
-    token = cancel if cancel is not None else threading.Event()
-    start = clock()
-    last: dict[Target, str] = {}
-    seen: dict[Target, Mapping[str, Any] | None] = {}
-    statuses: list[Status] = []
-    delay = interval_s if first_interval_s is None else min(first_interval_s, interval_s)
-    while True:
-        statuses = []
-        for target in watch:
-            try:
-                live = reader.get(target.api_version, target.kind, target.namespace, target.name)
-                seen[target] = live
-                status = assess(target, live)
-            except EngineError as exc:
-                if not exc.retryable:
-                    raise
-                status = Status(target, False, f"{target.name}: API not reachable ({exc.message})")
-            statuses.append(status)
-            if progress is not None and last.get(target) != status.message:
-                progress(status.message)
-            last[target] = status.message
-        elapsed = clock() - start
-        if all(s.ready for s in statuses):
-            return ReadinessResult(True, tuple(statuses), elapsed)
-        if any(s.failed for s in statuses):
-            return ReadinessResult(False, tuple(statuses), elapsed)
-        if elapsed >= timeout_s:
-            explained = tuple(_explain(reader, st, seen.get(st.target)) for st in statuses)
-            return ReadinessResult(False, explained, elapsed, timed_out=True)
-        if token.wait(min(delay, max(timeout_s - elapsed, 0.0))):
-            return ReadinessResult(False, tuple(statuses), clock() - start, cancelled=True)
-        delay = min(delay * 2, interval_s)

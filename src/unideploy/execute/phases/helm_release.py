@@ -28,7 +28,7 @@ from unideploy.engines.helm.contract import (
 )
 from unideploy.engines.helm.fieldmanager import helm_field_manager
 from unideploy.engines.kube.client import KubeReader
-from unideploy.engines.kube.readiness import wait_ready
+from unideploy.engines.kube.wait import wait_ready
 from unideploy.engines.kube.webhooks import failed_webhook, webhook_hint
 from unideploy.errors import EngineError
 from unideploy.execute.maintenance import tolerates_unready, unready_warning

@@ -13,7 +13,7 @@ from typing import Any
 
 from unideploy.engines.kube.apply import delete_object, server_side_apply
 from unideploy.engines.kube.client import KubeReader
-from unideploy.engines.kube.readiness import wait_ready
+from unideploy.engines.kube.wait import wait_ready
 from unideploy.execute.phases.context import PipelineContext
 from unideploy.execute.phases.helm_release import render_release
 from unideploy.execute.result import Status
