@@ -92,6 +92,19 @@ def test_last_successful_and_last_good_step(history: History) -> None:
     assert history.last_successful("dev") is None
 
 
+def test_last_steps_answers_every_step_as_last_step_does(history: History) -> None:
+    history.record(_deploy("prod", Status.CHANGED, 4))
+    history.record(_deploy("prod", Status.ROLLED_BACK, 5))
+    history.record(_deploy("dev", Status.CHANGED, 9))
+    every = history.last_steps("prod")
+    assert sorted(every) == ["helm/grafana", "terraform/net"]
+    for step_id, step in every.items():
+        assert step == history.last_step("prod", step_id)
+    assert every["helm/grafana"].details["revision"] == 4  # the rolled-back run is not a success
+    assert history.last_steps("dev")["helm/grafana"].details["revision"] == 9
+    assert history.last_steps("staging") == {}
+
+
 def test_recording_twice_replaces(history: History) -> None:
     result = _deploy("dev", Status.CHANGED, 1)
     history.record(result)

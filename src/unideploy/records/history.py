@@ -21,12 +21,12 @@ from unideploy.engines.process import run
 from unideploy.errors import EngineError, UnideployError
 from unideploy.execute.lockbase import LOCK_NAMESPACE
 from unideploy.execute.result import RunResult, StackRevision, Status, StepResult
+from unideploy.records.step_lookup import OK_STATUSES, newest_of_each, newest_step
 from unideploy.redact.values import redacted
 
 log = logging.getLogger(__name__)
 STATE_DIR = ".unideploy"
 SCHEMA_VERSION = 1
-OK_STATUSES = (Status.SUCCEEDED, Status.CHANGED, Status.UNCHANGED, Status.WARNED)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -228,34 +228,13 @@ class History:
         This is where a rollback finds the Helm revision a release had, and `--incremental` the
         plan hash it last applied.
         """
-        statuses = [s.value for s in OK_STATUSES] if ok_only else []
-        marks = ", ".join("?" for _ in statuses)
-        condition = f"AND s.status IN ({marks})" if statuses else ""
         with self._db() as db:
-            row = db.execute(
-                "SELECT s.step_id, s.phase, s.status, s.reason, s.started_at, s.finished_at, "  # noqa: S608
-                "s.attempts, s.plan_hash, s.details FROM steps s "
-                "JOIN runs r ON r.run_id = s.run_id "
-                f"WHERE r.environment = ? AND s.step_id = ? {condition} "
-                "ORDER BY s.run_id DESC LIMIT 1",
-                (environment, step_id, *statuses),
-            ).fetchone()
-        if row is None:
-            return None
-        # The step's own row: a whole run record is far larger than one step to decode.
-        return StepResult.from_dict(
-            {
-                "id": row[0],
-                "phase": row[1],
-                "status": row[2],
-                "reason": row[3],
-                "started_at": row[4],
-                "finished_at": row[5],
-                "attempts": row[6],
-                "plan_hash": row[7],
-                "details": json.loads(row[8]),
-            }
-        )
+            return newest_step(db, environment, step_id, ok_only=ok_only)
+
+    def last_steps(self, environment: str) -> dict[str, StepResult]:
+        """The newest successful result of every step in `environment`, read on one connection."""
+        with self._db() as db:
+            return newest_of_each(db, environment)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -7,6 +7,7 @@ runner starts (the lock). The run is recorded in history and the audit log whate
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from unideploy.execute.lock import environment_lock
 from unideploy.execute.maintenance import maintenance_flags
 from unideploy.execute.phases.context import ClusterTarget, PipelineContext
 from unideploy.execute.pipeline import build_phases, needs_cluster
-from unideploy.execute.result import RunResult, new_run_id
+from unideploy.execute.result import RunResult, StepResult, new_run_id
 from unideploy.execute.retry import RetryPolicy
 from unideploy.execute.runner import Runner, RunOptions
 from unideploy.gates.approval import check_gates, summarize_plan
@@ -108,11 +109,7 @@ def pipeline_context(stack: Stack, request: DeployRequest) -> PipelineContext:
 
         return api_client(cluster.kubeconfig, cluster.context)
 
-    history = History.for_stack(stack.root)
-
-    def last_success(step_id: str) -> Mapping[str, Any] | None:
-        step = history.last_step(request.environment, step_id)
-        return dict(step.details) if step is not None else None
+    last_success = _last_successes(History.for_stack(stack.root), request.environment)
 
     return PipelineContext(
         stack=stack,
@@ -193,6 +190,27 @@ def deploy(stack: Stack, request: DeployRequest, listeners: Iterable[Listener] =
     for warning in save_run(result, state_dir=stack.state_dir, kube=kube):
         LOG.warning(warning)
     return result
+
+
+def _last_successes(
+    history: History, environment: str
+) -> Callable[[str], Mapping[str, Any] | None]:
+    """Each step's last successful details: the history is read once, at the first question.
+
+    Every release of an incremental run asks; they ask from worker threads, at once.
+    """
+    lock = threading.Lock()
+    known: dict[str, StepResult] | None = None
+
+    def last_success(step_id: str) -> Mapping[str, Any] | None:
+        nonlocal known
+        with lock:
+            if known is None:
+                known = history.last_steps(environment)
+        step = known.get(step_id)
+        return dict(step.details) if step is not None else None
+
+    return last_success
 
 
 def _load_engines(ctx: PipelineContext, request: DeployRequest) -> None:
