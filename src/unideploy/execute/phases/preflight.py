@@ -247,10 +247,11 @@ def _stuck(ctx: PipelineContext) -> Outcome:
     # cluster-wide `list secrets`, which reads every Secret of the cluster.
     # Helm's storage labels say which heads are pending; only those are read through Helm,
     # for the description and time their message quotes.
+    namespaces = ctx.heads().in_namespaces(planned.namespace for planned in ctx.plan.releases)
     pending = [
         head
-        for namespace in sorted({planned.namespace for planned in ctx.plan.releases})
-        for head in ctx.heads().in_namespace(namespace).values()
+        for heads in namespaces.values()
+        for head in heads.values()
         if head.pending and f"{head.namespace}/{head.release}" in wanted
     ]
     stuck = [
