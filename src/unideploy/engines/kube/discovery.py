@@ -65,19 +65,37 @@ class RestMapper:
         self.api = api
         self._clock = clock
         self._tables: dict[str, tuple[float, dict[str, Resource]]] = {}
+        self._reading: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def find(self, api_version: str, kind: str) -> Resource | None:
-        """The resource serving `kind` at `api_version`, None when the server does not serve it."""
+        """The resource serving `kind` at `api_version`, None when the server does not serve it.
+
+        Group-versions are read side by side: one read at a time per group-version, not per client.
+        """
         with self._lock:
-            cached = self._tables.get(api_version)
-            if cached is not None and kind in cached[1]:
-                return cached[1][kind]
-            if cached is not None and self._clock() - cached[0] < REFRESH_AFTER_S:
-                return None
+            known, answer = self._cached(api_version, kind)
+            if known:
+                return answer
+            reading = self._reading.setdefault(api_version, threading.Lock())
+        with reading:
+            with self._lock:  # another thread may have read it meanwhile
+                known, answer = self._cached(api_version, kind)
+            if known:
+                return answer
             table = self._read(api_version)
-            self._tables[api_version] = (self._clock(), table)
+            with self._lock:
+                self._tables[api_version] = (self._clock(), table)
             return table.get(kind)
+
+    def _cached(self, api_version: str, kind: str) -> tuple[bool, Resource | None]:
+        """(True, the answer) from the cache; (False, None) when it must be read (again)."""
+        cached = self._tables.get(api_version)
+        if cached is not None and kind in cached[1]:
+            return True, cached[1][kind]
+        if cached is not None and self._clock() - cached[0] < REFRESH_AFTER_S:
+            return True, None
+        return False, None
 
     def require(self, api_version: str, kind: str) -> Resource:
         """Like `find`, but a kind the server does not serve is an EngineError naming it."""
