@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from unideploy import __version__
-from unideploy.cli import logsetup
+from unideploy.cli import gcpolicy, logsetup
 from unideploy.cli.common import Globals
 from unideploy.cli.golog import divert_go_logs
 from unideploy.cli.preload import start_helm_preload
@@ -134,6 +134,7 @@ class LazyGroup(click.Group):
         module_name, attribute = target.split(":")
         command = getattr(importlib.import_module(module_name), attribute)
         assert isinstance(command, click.Command)
+        gcpolicy.resume_collection()  # the command's modules are loaded: freeze them
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -216,8 +217,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run() -> None:
     """Console-script entry: exit with main()'s code; Go libraries' logs go to the debug log.
 
-    The Helm SDK starts loading here, beside the imports, for the commands that use it.
+    The Helm SDK starts loading here, beside the imports, for the commands that use it; the
+    cyclic garbage collector rests until the command's modules are loaded (cli/gcpolicy.py).
     """
+    gcpolicy.pause_collection()
     divert_go_logs()
     start_helm_preload(sys.argv[1:])
     sys.exit(main())
