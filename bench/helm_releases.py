@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from peers_support import compile_package
+
 from unideploy.sandbox import Sandbox, missing_tools
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,6 +84,7 @@ def main() -> int:
     if missing_tools():
         print("sandbox tools missing; run scripts/setup/install-tools.sh")
         return 2
+    compile_package()  # time unideploy as installed: its modules already compiled
     with tempfile.TemporaryDirectory(prefix="unideploy-bench-") as tmp:
         box = Sandbox(Path(tmp) / "sandbox")
         box.up()

@@ -9,7 +9,8 @@ deploy on empty namespaces, a no-op redeploy, an incremental no-op, a diff with 
 and a one-release change. The floor is a raw `kubectl apply --server-side` of the same rendered
 objects plus `kubectl wait` for every Deployment. Prints medians, unideploy / helmfile ratios and
 multiples of the floor; peak RSS of the deploys; `--help` and `validate` of the reference stack
-(median of 10). Rows that need the helm-diff plugin say so instead of a figure when it is absent;
+(median of 10). unideploy's modules are compiled to bytecode first, as an install leaves them.
+Rows that need the helm-diff plugin say so instead of a figure when it is absent;
 `--helm-diff-source` builds the plugin from a checkout of it (where the module proxy refuses it).
 Run it inside `unshare -n sh -c 'ip link set lo up; ...'` on a machine doing nothing else.
 """
@@ -33,6 +34,7 @@ from peers_support import (
     UNIDEPLOY,
     Run,
     Tools,
+    compile_package,
     find_tools,
     floor_manifest,
     install_helm_diff,
@@ -275,6 +277,7 @@ def main() -> int:
         install_helm_diff(args.helm_diff_source.resolve(), plugins)
         os.environ["HELM_PLUGINS"] = str(plugins)
     tools = find_tools(os.environ)
+    compiled = compile_package()
     if missing_tools():
         raise SystemExit("peers: sandbox tools missing; run scripts/setup/install-tools.sh")
     with tempfile.TemporaryDirectory(prefix="unideploy-peers-") as tmp:
@@ -288,6 +291,7 @@ def main() -> int:
         finally:
             box.down(purge=True)
     result["helm_diff"] = tools.helm_diff
+    result["bytecode_compiled_before_timing"] = compiled
     print(json.dumps(result, indent=2) if args.json else table(result))
     return 0
 
