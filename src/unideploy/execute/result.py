@@ -54,6 +54,10 @@ class Status(StrEnum):
         )
 
 
+#: The outcomes of a run or step that did its work (history, metrics, gates and notices agree).
+OK_STATUSES = (Status.SUCCEEDED, Status.CHANGED, Status.UNCHANGED, Status.WARNED)
+
+
 def utcnow() -> datetime:
     """Return the current time, timezone-aware, in UTC."""
     return datetime.now(UTC)

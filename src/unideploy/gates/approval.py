@@ -15,10 +15,10 @@ from typing import Any
 from unideploy.config.model import Approval
 from unideploy.config.stack import Stack
 from unideploy.errors import ConfigError, GateError
-from unideploy.execute.result import RunResult, StackRevision, local_user
+from unideploy.execute.result import OK_STATUSES, RunResult, StackRevision, local_user
 from unideploy.plan.build import Plan
 from unideploy.records.audit import AuditLog
-from unideploy.records.history import OK_STATUSES, History
+from unideploy.records.history import History
 
 # Set by a pipeline job that runs behind a protected environment (GitHub `environment:` with
 # required reviewers, a GitLab protected environment with `when: manual`): the approver's name.

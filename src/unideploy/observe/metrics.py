@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from unideploy.execute.events import Event, RunFinished, RunStarted
-from unideploy.execute.result import RunResult, Status, utcnow
+from unideploy.execute.result import OK_STATUSES, RunResult, Status, utcnow
 from unideploy.observe.delivery import (
     SampleTable,
     deliver,
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger("unideploy.observe.metrics")
 JOB = "unideploy"
-OK_STATUSES = (Status.SUCCEEDED, Status.CHANGED, Status.UNCHANGED, Status.WARNED)
 
 FAMILIES: dict[str, tuple[str, str]] = {
     "deployment_duration_seconds": (

@@ -17,10 +17,9 @@ from collections.abc import Callable
 from typing import Any
 
 from unideploy.execute.events import Event, RunFinished
-from unideploy.execute.result import RunResult, Status, StepResult
+from unideploy.execute.result import OK_STATUSES, RunResult, StepResult
 
 LOG = logging.getLogger("unideploy.observe.notify")
-OK_STATUSES = (Status.SUCCEEDED, Status.CHANGED, Status.UNCHANGED, Status.WARNED)
 RETRIES = 3
 RETRYABLE_HTTP = (408, 425, 429, 500, 502, 503, 504)
 

@@ -20,8 +20,8 @@ from typing import Any
 from unideploy.engines.process import run
 from unideploy.errors import EngineError, UnideployError
 from unideploy.execute.lockbase import LOCK_NAMESPACE
-from unideploy.execute.result import RunResult, StackRevision, Status, StepResult
-from unideploy.records.step_lookup import OK_STATUSES, newest_of_each, newest_step
+from unideploy.execute.result import OK_STATUSES, RunResult, StackRevision, Status, StepResult
+from unideploy.records.step_lookup import newest_of_each, newest_step
 from unideploy.redact.values import redacted
 
 log = logging.getLogger(__name__)

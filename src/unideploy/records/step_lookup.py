@@ -13,10 +13,7 @@ import json
 import sqlite3
 from typing import Any
 
-from unideploy.execute.result import Status, StepResult
-
-#: The statuses of a step that did its work.
-OK_STATUSES = (Status.SUCCEEDED, Status.CHANGED, Status.UNCHANGED, Status.WARNED)
+from unideploy.execute.result import OK_STATUSES, StepResult
 
 _COLUMNS = (
     "s.step_id, s.phase, s.status, s.reason, s.started_at, s.finished_at, s.attempts, "
