@@ -11,6 +11,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -251,17 +252,21 @@ def save_run(
 ) -> list[str]:
     """Record a finished run locally and, given a kube ApiClient, mirror it to the cluster.
 
-    A local failure raises (the record matters); a failed mirror is returned as a warning, so a
-    cluster that went away during the run never hides the run's own outcome.
+    Both are written at once (the mirror in a thread beside the local write). A local failure
+    raises (the record matters); a failed mirror is returned as a warning, so a cluster that went
+    away during the run never hides the run's own outcome.
     """
-    History(Path(state_dir) / "history.db").record(result)
     if kube is None:
+        History(Path(state_dir) / "history.db").record(result)
         return []
     from unideploy.records.mirror import mirror_run  # the kubernetes client only when needed
 
-    try:
-        mirror_run(kube, result, namespace=namespace, keep=keep)
-    except EngineError as exc:
-        log.warning("run %s not mirrored: %s", result.run_id, exc.message)
-        return [f"run not mirrored to the cluster: {exc.message}"]
+    with ThreadPoolExecutor(1, thread_name_prefix="unideploy-mirror") as pool:
+        mirrored = pool.submit(mirror_run, kube, result, namespace=namespace, keep=keep)
+        History(Path(state_dir) / "history.db").record(result)
+        try:
+            mirrored.result()
+        except EngineError as exc:
+            log.warning("run %s not mirrored: %s", result.run_id, exc.message)
+            return [f"run not mirrored to the cluster: {exc.message}"]
     return []

@@ -187,7 +187,10 @@ def deploy(stack: Stack, request: DeployRequest, listeners: Iterable[Listener] =
             revision=revision,
             flags={**request.flags(), "gates": gates.to_dict()},
         )
-    for warning in save_run(result, state_dir=stack.state_dir, kube=kube):
+        # Recorded before the lock is let go: a deploy of this environment waiting for the lock
+        # then reads this run (incremental's last successes, the promotion gate) from history.
+        warnings = save_run(result, state_dir=stack.state_dir, kube=kube)
+    for warning in warnings:
         LOG.warning(warning)
     return result
 

@@ -82,7 +82,7 @@ def rollback(
             revision=stack_revision(stack.root),
             flags={"rollback": True, "to_run": target.run_id, "prune": request.prune},
         )
-    save_run(result, state_dir=stack.state_dir, kube=kube)
+        save_run(result, state_dir=stack.state_dir, kube=kube)  # recorded before the lock goes
     return result
 
 
