@@ -12,11 +12,11 @@ which objects exist, as `--incremental` asks, at a fraction of the bytes — Sec
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from unideploy.engines.kube.client import KubeReader
 from unideploy.engines.kube.objects import list_metadata, list_objects
+from unideploy.engines.kube.once import OncePerKey
 
 #: Kinds read one object at a time: their lists are large (Helm's release records live there).
 READ_ONE_BY_ONE = frozenset({"Secret"})
@@ -31,9 +31,7 @@ class LiveSnapshot:
         self.api = api
         self.metadata_only = metadata_only
         self._reader = KubeReader(api)
-        self._lists: dict[_Key, dict[str, dict[str, Any]]] = {}
-        self._locks: dict[_Key, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self._lists: OncePerKey[_Key, dict[str, dict[str, Any]]] = OncePerKey(self._read)
 
     def get(
         self, api_version: str, kind: str, namespace: str | None, name: str
@@ -50,24 +48,10 @@ class LiveSnapshot:
     def _by_name(
         self, api_version: str, kind: str, namespace: str | None
     ) -> dict[str, dict[str, Any]]:
-        key = (api_version, kind, namespace)
-        with self._guard:
-            found = self._lists.get(key)
-            if found is not None:
-                return found
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:  # one LIST per key, however many threads ask at once
-            with self._guard:
-                found = self._lists.get(key)
-            if found is None:
-                found = self._read(api_version, kind, namespace)
-                with self._guard:
-                    self._lists[key] = found
-            return found
+        return self._lists.get((api_version, kind, namespace))
 
-    def _read(
-        self, api_version: str, kind: str, namespace: str | None
-    ) -> dict[str, dict[str, Any]]:
+    def _read(self, key: _Key) -> dict[str, dict[str, Any]]:
+        api_version, kind, namespace = key
         if self.metadata_only:
             found = list_metadata(self.api, api_version, kind, namespace, "")
             return {str(meta.get("name")): meta for meta in found}

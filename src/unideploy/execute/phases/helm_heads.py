@@ -11,13 +11,13 @@ the revision it last deployed. Anything that needs a revision's description stil
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from unideploy.engines.helm.contract import Revision
 from unideploy.engines.kube.objects import list_metadata
+from unideploy.engines.kube.once import OncePerKey
 
 #: The labels Helm's storage driver puts on its release records (pkg/storage/driver/secrets.go).
 HELM_RECORDS = "owner=helm"
@@ -30,9 +30,7 @@ class HelmHeads:
 
     def __init__(self, api: Any) -> None:
         self.api = api
-        self._by_namespace: dict[str, dict[str, Revision]] = {}
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self._by_namespace: OncePerKey[str, dict[str, Revision]] = OncePerKey(self._read)
 
     def head(self, name: str, namespace: str) -> Revision | None:
         """The release's newest revision, or None when Helm holds no record of it."""
@@ -40,30 +38,20 @@ class HelmHeads:
 
     def in_namespace(self, namespace: str) -> dict[str, Revision]:
         """Release name → newest revision, for every release stored in `namespace`."""
-        with self._guard:
-            found = self._by_namespace.get(namespace)
-            if found is not None:
-                return found
-            lock = self._locks.setdefault(namespace, threading.Lock())
-        with lock:  # one LIST per namespace, however many threads ask at once
-            with self._guard:
-                found = self._by_namespace.get(namespace)
-            if found is None:
-                records = list_metadata(self.api, "v1", "Secret", namespace, HELM_RECORDS)
-                found = newest(records, namespace)
-                with self._guard:
-                    self._by_namespace[namespace] = found
-            return found
+        return self._by_namespace.get(namespace)
 
     def in_namespaces(self, namespaces: Iterable[str]) -> dict[str, dict[str, Revision]]:
         """`in_namespace` of each namespace, the LISTs not yet sent sent side by side."""
         wanted = sorted(set(namespaces))
-        with self._guard:
-            unread = [namespace for namespace in wanted if namespace not in self._by_namespace]
+        unread = [namespace for namespace in wanted if not self._by_namespace.known(namespace)]
         if len(unread) > 1:
             with ThreadPoolExecutor(min(len(unread), PARALLEL_LISTS)) as pool:
                 list(pool.map(self.in_namespace, unread))
         return {namespace: self.in_namespace(namespace) for namespace in wanted}
+
+    def _read(self, namespace: str) -> dict[str, Revision]:
+        records = list_metadata(self.api, "v1", "Secret", namespace, HELM_RECORDS)
+        return newest(records, namespace)
 
 
 def newest(records: list[dict[str, Any]], namespace: str) -> dict[str, Revision]:
