@@ -72,14 +72,21 @@ class WatchingReader:
             self.closed += 1
 
 
-def _wait(reader: Any, token: SleepingToken, clock: list[float]) -> Any:
+def _wait(
+    reader: Any,
+    token: SleepingToken,
+    clock: list[float],
+    *,
+    timeout_s: float = 60,
+    first_interval_s: float = 0.05,
+) -> Any:
     return wait_ready(
         reader,
         [deployment(2, "0")],
         namespace="apps",
-        timeout_s=60,
+        timeout_s=timeout_s,
         interval_s=2,
-        first_interval_s=0.05,
+        first_interval_s=first_interval_s,
         cancel=token,
         clock=lambda: clock[0],
     )
@@ -100,16 +107,7 @@ def test_a_short_wait_ends_at_the_change_that_makes_it_ready() -> None:
 def test_a_watch_that_ends_early_sleeps_the_rest_of_the_wait() -> None:
     clock = [0.0]
     reader, token = WatchingReader([deployment(0, "10")], clock), SleepingToken(clock)
-    result = wait_ready(
-        reader,
-        [deployment(2, "0")],
-        namespace="apps",
-        timeout_s=0.1,
-        interval_s=2,
-        first_interval_s=0.05,
-        cancel=token,
-        clock=lambda: clock[0],
-    )
+    result = _wait(reader, token, clock, timeout_s=0.1)
     assert result.timed_out
     assert [version for version, _ in reader.watches] == ["10", "10"]
     assert token.slept == [0.05, 0.05]
@@ -118,16 +116,7 @@ def test_a_watch_that_ends_early_sleeps_the_rest_of_the_wait() -> None:
 def test_long_waits_sleep_on_the_token_without_watching() -> None:
     clock = [0.0]
     reader, token = WatchingReader([deployment(0, "10")], clock), SleepingToken(clock)
-    result = wait_ready(
-        reader,
-        [deployment(2, "0")],
-        namespace="apps",
-        timeout_s=10,
-        interval_s=2,
-        first_interval_s=1.0,
-        cancel=token,
-        clock=lambda: clock[0],
-    )
+    result = _wait(reader, token, clock, timeout_s=10, first_interval_s=1.0)
     assert result.timed_out and reader.watches == []
     assert token.slept and all(s > WATCH_UP_TO_S for s in token.slept[:-1])
 
