@@ -18,10 +18,10 @@ from typing import Any
 import click
 
 from unideploy import __version__
-from unideploy.cli import gcpolicy, logsetup
+from unideploy.cli import dataclass_code, gcpolicy, logsetup
 from unideploy.cli.common import Globals
 from unideploy.cli.golog import divert_go_logs
-from unideploy.cli.preload import start_helm_preload
+from unideploy.cli.preload import runs_command, start_helm_preload
 from unideploy.errors import UnideployError
 from unideploy.exitcodes import ExitCode
 from unideploy.redact import streams
@@ -218,9 +218,12 @@ def run() -> None:
     """Console-script entry: exit with main()'s code; Go libraries' logs go to the debug log.
 
     The Helm SDK starts loading here, beside the imports, for the commands that use it; the
-    cyclic garbage collector rests until the command's modules are loaded (cli/gcpolicy.py).
+    cyclic garbage collector rests until the command's modules are loaded (cli/gcpolicy.py);
+    dataclasses' generated methods come from the code cache (cli/dataclass_code.py).
     """
     gcpolicy.pause_collection()
+    if runs_command(sys.argv[1:]):
+        dataclass_code.install()
     divert_go_logs()
     start_helm_preload(sys.argv[1:])
     sys.exit(main())

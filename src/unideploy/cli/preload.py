@@ -40,9 +40,14 @@ def command_of(args: Sequence[str]) -> str | None:
     return None
 
 
+def runs_command(args: Sequence[str]) -> bool:
+    """True when `args` run a command rather than ask for help or the version."""
+    return command_of(args) is not None and not _HELP.intersection(args)
+
+
 def wants_helm(args: Sequence[str]) -> bool:
     """True when `args` run a command that loads Helm (and do not ask for help)."""
-    return command_of(args) in HELM_COMMANDS and not _HELP.intersection(args)
+    return runs_command(args) and command_of(args) in HELM_COMMANDS
 
 
 def start_helm_preload(args: Sequence[str]) -> threading.Thread | None:
