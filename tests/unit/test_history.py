@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from unideploy.execute.result import RunResult, StackRevision, Status
 from unideploy.execute.runner import Runner, RunOptions
 from unideploy.execute.step import Outcome, Phase, Step
 from unideploy.records.history import History, save_run, stack_revision
+from unideploy.records.step_lookup import newest_step
 
 pytestmark = pytest.mark.clock
 
@@ -103,6 +106,35 @@ def test_last_steps_answers_every_step_as_last_step_does(history: History) -> No
     assert every["helm/grafana"].details["revision"] == 4  # the rolled-back run is not a success
     assert history.last_steps("dev")["helm/grafana"].details["revision"] == 9
     assert history.last_steps("staging") == {}
+
+
+def test_a_step_lookup_walks_the_step_index_not_every_run(history: History) -> None:
+    for revision in range(1, 4):
+        history.record(_deploy("prod", Status.CHANGED, revision))
+    history.record(_deploy("dev", Status.CHANGED, 9))
+    with closing(sqlite3.connect(history.path)) as db:
+        sql, params = _recording_sql()
+        plan = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params)]
+        assert plan[0].startswith("SEARCH s USING INDEX steps_by_id (step_id=?)"), plan
+        assert not any("TEMP B-TREE" in detail for detail in plan), plan  # newest first, no sort
+        step = newest_step(db, "prod", "helm/grafana")
+    assert step is not None and step.details["revision"] == 3
+
+
+def _recording_sql() -> tuple[str, tuple[object, ...]]:
+    """The SQL newest_step sends, captured from a connection that records it."""
+    seen: list[tuple[str, tuple[object, ...]]] = []
+
+    class Recording:
+        def execute(self, sql: str, params: tuple[object, ...]) -> Recording:
+            seen.append((sql, params))
+            return self
+
+        def fetchone(self) -> None:
+            return None
+
+    newest_step(Recording(), "prod", "helm/grafana")  # type: ignore[arg-type]
+    return seen[0]
 
 
 def test_recording_twice_replaces(history: History) -> None:

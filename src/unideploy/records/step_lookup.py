@@ -1,10 +1,10 @@
 """The newest result of a step in one environment, read from the history's `steps` table.
 
 A rollback asks for the Helm revision a release had; `--incremental` asks, for every release of
-a run, the inputs it last applied. Each answer is one query on the `steps_by_id` index that
-decodes only that step's row (a whole run record is far larger). `newest_of_each` answers for
-every step at once on one open connection: a run asking about all its releases opens the file
-once, not once per release.
+a run, the inputs it last applied. Each answer is one query walking the `steps_by_id` index
+newest first, however long the history, and decodes only that step's row (a whole run record
+is far larger). `newest_of_each` answers for every step at once on one open connection: a run
+asking about all its releases opens the file once, not once per release.
 """
 
 from __future__ import annotations
@@ -28,8 +28,12 @@ def newest_step(
     statuses = [s.value for s in OK_STATUSES] if ok_only else []
     marks = ", ".join("?" for _ in statuses)
     condition = f"AND s.status IN ({marks})" if statuses else ""
+    # CROSS JOIN keeps `steps` the outer loop: the planner would otherwise walk every run of the
+    # environment (runs_by_environment) and look the step up in each, sorting the matches — a
+    # cost that grew with the history (18 ms for an incremental run's 57 steps over 195 runs,
+    # against 0.4 ms walking steps_by_id newest first and stopping at the first match).
     row = db.execute(
-        f"SELECT {_COLUMNS} FROM steps s JOIN runs r ON r.run_id = s.run_id "  # noqa: S608
+        f"SELECT {_COLUMNS} FROM steps s CROSS JOIN runs r ON r.run_id = s.run_id "  # noqa: S608
         f"WHERE r.environment = ? AND s.step_id = ? {condition} "
         "ORDER BY s.run_id DESC LIMIT 1",
         (environment, step_id, *statuses),
