@@ -119,10 +119,11 @@ def build_plan(stack: Stack, environment: str, skip: frozenset[str] = frozenset(
         {key: tuple(n for n in needs if tier_of[n] == tier_of[key]) for key, needs in graph.items()}
     )
     by_key = {release.key: release for release in stack.file.releases}
+    position = {release.key: index for index, release in enumerate(stack.file.releases)}
     tiers: list[Tier] = []
     for tier_name in stack.file.tiers:
         members = [r for r in stack.file.releases if r.tier == tier_name]
-        members.sort(key=lambda r: (waves[r.key], stack.file.releases.index(r)))
+        members.sort(key=lambda r: (waves[r.key], position[r.key]))
         tiers.append(
             Tier(
                 tier_name,
