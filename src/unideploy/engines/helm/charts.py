@@ -86,6 +86,9 @@ class ChartCache:
 
     def _local(self, spec: ReleaseSpec) -> ResolvedChart:
         path = Path(spec.chart).expanduser()
+        prepared = self._prepared.get(path)
+        if prepared is not None:  # the releases sharing a chart directory: no stat, no lock
+            return ResolvedChart(path, prepared)
         if not path.exists():
             raise EngineError(
                 f'release "{spec.name}": chart path {spec.chart} does not exist',
