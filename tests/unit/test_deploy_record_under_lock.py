@@ -11,8 +11,7 @@ import pytest
 from unideploy.config.load import load_stack
 from unideploy.errors import LockError
 from unideploy.execute.lock import environment_lock
-from unideploy.records.history import History
-from unideploy.records.history import save_run as history_save_run
+from unideploy.records.history import History, start_saving_run
 from unideploy.service import deploy as service
 
 
@@ -22,17 +21,16 @@ def test_the_run_is_recorded_while_the_lock_is_still_held(
     stack = load_stack(make_stack())
     monkeypatch.setenv("KUBECONFIG", str(stack.root / "no-such-kubeconfig"))  # a local lock
     seen: dict[str, Any] = {}
-    real_save = history_save_run
 
-    def save_run(result: Any, **kwargs: Any) -> list[str]:
+    def record(result: Any, **kwargs: Any) -> Callable[[], list[str]]:
         try:
             with environment_lock("development", run_id="other", state_dir=stack.state_dir):
                 seen["lock"] = "free"
         except LockError:
             seen["lock"] = "held"
-        return real_save(result, **kwargs)
+        return start_saving_run(result, **kwargs)
 
-    monkeypatch.setattr(service, "save_run", save_run)
+    monkeypatch.setattr(service, "start_saving_run", record)
     request = service.DeployRequest(
         "development", dry_run=True, skip=frozenset({"terraform", "security", "tests"})
     )

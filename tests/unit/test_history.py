@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
+from tests.unit.rest_answer import JsonAnswer
 
 from unideploy.engines.process import run
 from unideploy.errors import UnideployError
 from unideploy.execute.result import RunResult, StackRevision, Status
 from unideploy.execute.runner import Runner, RunOptions
 from unideploy.execute.step import Outcome, Phase, Step
-from unideploy.records.history import History, save_run, stack_revision
+from unideploy.records.history import History, save_run, stack_revision, start_saving_run
 from unideploy.records.step_lookup import newest_step
 
 pytestmark = pytest.mark.clock
@@ -162,4 +165,45 @@ def test_stack_revision_reads_commit_and_dirty_flag(tmp_path: Path) -> None:
 def test_save_run_without_a_cluster_records_locally(tmp_path: Path) -> None:
     result = _deploy("dev", Status.CHANGED, 1)
     assert save_run(result, state_dir=tmp_path) == []
+    assert History(tmp_path / "history.db").get(result.run_id) == result
+
+
+class MirrorApi:
+    """The lock namespace's ConfigMaps: POST waits for `release`, then answers `status`."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.release = threading.Event()
+        self.posted = threading.Event()
+
+    def param_serialize(self, method: str, resource_path: str, **kw: Any) -> tuple[Any, ...]:
+        return method, resource_path, None, None, None
+
+    def call_api(self, method: str, path: str, *_: Any, **__: Any) -> JsonAnswer:
+        if method == "POST":
+            self.posted.set()
+            assert self.release.wait(10)
+            return JsonAnswer(self.status, {"message": "etcd is away"})
+        return JsonAnswer(200, {"items": []})
+
+
+def test_the_local_record_is_written_before_the_mirror_is_waited_for(tmp_path: Path) -> None:
+    result = _deploy("dev", Status.CHANGED, 1)
+    api = MirrorApi(201)
+    mirror_outcome = start_saving_run(result, state_dir=tmp_path, kube=api)
+    assert api.posted.wait(10)  # the mirror is being written, not finished
+    assert History(tmp_path / "history.db").get(result.run_id) == result
+    api.release.set()
+    assert mirror_outcome() == []
+
+
+def test_a_failed_mirror_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    result = _deploy("dev", Status.CHANGED, 1)
+    api = MirrorApi(500)
+    api.release.set()
+    warnings = save_run(result, state_dir=tmp_path, kube=api)
+    assert warnings == [
+        f"run not mirrored to the cluster: cannot mirror run {result.run_id} "
+        "to unideploy-system: HTTP 500 etcd is away"
+    ]
     assert History(tmp_path / "history.db").get(result.run_id) == result

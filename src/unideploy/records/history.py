@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -252,21 +252,45 @@ def save_run(
 ) -> list[str]:
     """Record a finished run locally and, given a kube ApiClient, mirror it to the cluster.
 
-    Both are written at once (the mirror in a thread beside the local write). A local failure
-    raises (the record matters); a failed mirror is returned as a warning, so a cluster that went
-    away during the run never hides the run's own outcome.
+    A local failure raises (the record matters); a failed mirror is returned as a warning, so a
+    cluster that went away during the run never hides the run's own outcome.
+    """
+    mirror_outcome = start_saving_run(
+        result, state_dir=state_dir, kube=kube, namespace=namespace, keep=keep
+    )
+    return mirror_outcome()
+
+
+def start_saving_run(
+    result: RunResult,
+    *,
+    state_dir: Path,
+    kube: Any = None,
+    namespace: str = LOCK_NAMESPACE,
+    keep: int = 20,
+) -> Callable[[], list[str]]:
+    """`save_run` in two halves: the local record now, the mirror's outcome when called.
+
+    The mirror is written in a thread beside the local record. A deploy records before it lets
+    its lock go (a deploy waiting for the lock reads this history) and waits for the mirror only
+    after, so that the Lease's release and the mirror's writes travel side by side.
     """
     if kube is None:
         History(Path(state_dir) / "history.db").record(result)
-        return []
+        return list
     from unideploy.records.mirror import mirror_run  # the kubernetes client only when needed
 
-    with ThreadPoolExecutor(1, thread_name_prefix="unideploy-mirror") as pool:
-        mirrored = pool.submit(mirror_run, kube, result, namespace=namespace, keep=keep)
-        History(Path(state_dir) / "history.db").record(result)
+    pool = ThreadPoolExecutor(1, thread_name_prefix="unideploy-mirror")
+    mirrored = pool.submit(mirror_run, kube, result, namespace=namespace, keep=keep)
+    pool.shutdown(wait=False)  # the thread ends with the mirror; nothing else is submitted
+    History(Path(state_dir) / "history.db").record(result)
+
+    def mirror_outcome() -> list[str]:
         try:
             mirrored.result()
         except EngineError as exc:
             log.warning("run %s not mirrored: %s", result.run_id, exc.message)
             return [f"run not mirrored to the cluster: {exc.message}"]
-    return []
+        return []
+
+    return mirror_outcome

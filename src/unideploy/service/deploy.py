@@ -30,7 +30,7 @@ from unideploy.observe.metrics import MetricsListener, prior_runs
 from unideploy.observe.notify import NotifyListener
 from unideploy.plan.build import build_plan
 from unideploy.records.audit import AuditLog, audit_listener
-from unideploy.records.history import History, save_run, stack_revision
+from unideploy.records.history import History, stack_revision, start_saving_run
 
 LOG = logging.getLogger("unideploy.deploy")
 
@@ -189,8 +189,9 @@ def deploy(stack: Stack, request: DeployRequest, listeners: Iterable[Listener] =
         )
         # Recorded before the lock is let go: a deploy of this environment waiting for the lock
         # then reads this run (incremental's last successes, the promotion gate) from history.
-        warnings = save_run(result, state_dir=stack.state_dir, kube=kube)
-    for warning in warnings:
+        # The cluster mirror is written while the lock is released.
+        mirror_outcome = start_saving_run(result, state_dir=stack.state_dir, kube=kube)
+    for warning in mirror_outcome():
         LOG.warning(warning)
     return result
 
