@@ -18,7 +18,7 @@ from unideploy.execute.phases.rollback import rollback_phases
 from unideploy.execute.result import RunResult, new_run_id
 from unideploy.execute.runner import Runner, RunOptions
 from unideploy.records.audit import AuditLog, audit_listener
-from unideploy.records.history import History, save_run, stack_revision
+from unideploy.records.history import History, stack_revision, start_saving_run
 from unideploy.service.deploy import DeployRequest, pipeline_context
 
 
@@ -82,7 +82,9 @@ def rollback(
             revision=stack_revision(stack.root),
             flags={"rollback": True, "to_run": target.run_id, "prune": request.prune},
         )
-        save_run(result, state_dir=stack.state_dir, kube=kube)  # recorded before the lock goes
+        # Recorded before the lock goes; the cluster mirror is waited for while it is released.
+        mirror_outcome = start_saving_run(result, state_dir=stack.state_dir, kube=kube)
+    mirror_outcome()  # a failed mirror is logged as a warning
     return result
 
 
