@@ -9,8 +9,10 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
@@ -21,7 +23,7 @@ from unideploy.records.audit import AuditLog, audit_listener
 from unideploy.records.history import History
 from unideploy.records.mirror import _record
 from unideploy.redact.registry import forget_all
-from unideploy.redact.values import redacted, secret
+from unideploy.redact.values import SecretFloat, SecretInt, SecretStr, redacted, secret
 
 CANARY = "canary-Rk27-records"
 ENCODED = base64.b64encode(CANARY.encode()).decode()
@@ -88,3 +90,25 @@ def test_redacted_keeps_the_structure_whatever_the_secret() -> None:
         "***": ["***", None],
     }
     assert redacted("nothing here") == "nothing here"
+
+
+def test_redacted_sees_secret_leaves_and_any_mapping_or_sequence() -> None:
+    secret("hunter22")
+    tree = MappingProxyType(
+        {
+            "password": SecretStr("s3cr3t-value"),
+            "pin": SecretInt(4321),
+            "ratio": SecretFloat(0.5),
+            "status": Status.CHANGED,
+            "pair": ("hunter22", 2.5, False),
+            "nested": OrderedDict(token="x-hunter22-y"),
+        }
+    )
+    assert redacted(tree) == {
+        "password": "***",
+        "pin": "***",
+        "ratio": "***",
+        "status": "changed",
+        "pair": ["***", 2.5, False],
+        "nested": {"token": "x-***-y"},
+    }

@@ -128,6 +128,9 @@ class History:
     def record(self, result: RunResult) -> None:
         """Store (or replace) the record of a run, every secret read so far redacted."""
         revision = result.revision
+        document = redacted(result.to_dict())
+        # The step rows take their reason and details from the redacted record: redacted once.
+        step_documents = [step for phase in document["phases"] for step in phase["steps"]]
         with self._db() as db:
             db.execute("DELETE FROM runs WHERE run_id = ?", (result.run_id,))
             db.execute(
@@ -144,7 +147,7 @@ class History:
                     revision.commit if revision else None,
                     int(revision.dirty) if revision else None,
                     result.plan_hash,
-                    json.dumps(redacted(result.to_dict()), default=str),
+                    json.dumps(document, default=str),
                 ),
             )
             db.executemany(
@@ -155,15 +158,15 @@ class History:
                         step.id,
                         step.phase,
                         step.status.value,
-                        redacted(step.reason),
+                        written["reason"],
                         _iso(step.started_at),
                         _iso(step.finished_at),
                         step.duration,
                         step.attempts,
                         step.plan_hash,
-                        json.dumps(redacted(dict(step.details)), default=str),
+                        json.dumps(written["details"], default=str),
                     )
-                    for step in result.steps
+                    for step, written in zip(result.steps, step_documents, strict=True)
                 ],
             )
 

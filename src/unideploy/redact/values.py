@@ -126,6 +126,18 @@ def redacted(tree: Any) -> Any:
     Secret leaves and registered secrets in strings (keys included) become `***`; the structure
     stays valid whatever the secret, which redacting the serialized text would not promise.
     """
+    # JSON's own types first, by exact type: a run record holds thousands of leaves, and an
+    # isinstance against Mapping goes through the ABC machinery for each (Secret* subclass str,
+    # int and float, so they never match these exact types).
+    kind = type(tree)
+    if kind is str:
+        return redact(tree)
+    if kind is dict:
+        return {redacted(key): redacted(value) for key, value in tree.items()}
+    if kind is list or kind is tuple:
+        return [redacted(item) for item in tree]
+    if kind in _PLAIN_SCALARS:
+        return tree
     if isinstance(tree, Mapping):
         return {redacted(key): redacted(value) for key, value in tree.items()}
     if isinstance(tree, list | tuple):
@@ -135,3 +147,6 @@ def redacted(tree: Any) -> Any:
     if isinstance(tree, str):
         return redact(tree)
     return tree
+
+
+_PLAIN_SCALARS = frozenset({int, float, bool, type(None)})
