@@ -62,7 +62,6 @@ class _Running:
     token: threading.Event
     started_at: datetime
     deadline: float | None
-    thread: threading.Thread
     stop_by: float | None = None
     timed_out: bool = False
 
@@ -125,10 +124,10 @@ def _start_ready(
             token = threading.Event()
             state.bus.emit(StepStarted(step_id=sid, phase=phase.name))
             deadline = time.monotonic() + step.timeout if step.timeout is not None else None
-            thread = start_worker(
+            start_worker(
                 step, token=token, policy=step.retry or state.retry, bus=state.bus, reports=reports
             )
-            running[sid] = _Running(step, token, utcnow(), deadline, thread)
+            running[sid] = _Running(step, token, utcnow(), deadline)
         else:
             waiting.append(sid)
     return skipped
