@@ -34,6 +34,7 @@ from peers_support import (
     UNIDEPLOY,
     Run,
     Tools,
+    change_breakdown,
     compile_package,
     find_tools,
     floor_manifest,
@@ -70,6 +71,7 @@ class Bench:
         self.rss: dict[str, list[float]] = {"unideploy": [], "helmfile": []}
         self.codes: dict[str, list[int]] = {"diff": []}
         self.floor: list[float] = []
+        self.breakdown: list[dict[str, float]] = []
 
     def unideploy(self, stack: Path, *args: str, ok: tuple[int, ...] = (0,)) -> Run:
         return run([UNIDEPLOY, "--stack", str(stack), *args], self.env, stack, ok)
@@ -136,6 +138,8 @@ class Bench:
                     self.rss[tool].append(result.max_rss_mb)
                 if key == "diff" and tool == "unideploy":
                     self.codes["diff"].append(result.code)
+                if key == "change" and tool == "unideploy":
+                    self.breakdown.append(self.explain(ours, result.seconds))
             print(
                 f"  round {number + 1} {key}: "
                 + ", ".join(
@@ -155,6 +159,13 @@ class Bench:
         spaces = [f"{tool}{number}-bench-{i}" for tool in "uhf" for i in range(NAMESPACES)]
         delete = ["delete", "namespace", "--ignore-not-found", "--wait", "--timeout=600s", *spaces]
         run([str(self.tools.kubectl), "--context", CONTEXT, *delete], self.env, self.tmp)
+
+    def explain(self, stack: Path, wall_s: float) -> dict[str, float]:
+        """The change's record read back after its timing: process, run, changed release."""
+        shown = self.unideploy(stack, "history", "-e", "development", "--limit", "1", "-o", "json")
+        # stdout and stderr arrive merged: the document is the JSON array in it
+        document, _end = json.JSONDecoder().raw_decode(shown.output[shown.output.index("[") :])
+        return change_breakdown(document, wall_s)
 
     def render(self) -> None:
         """The same objects, rendered once by unideploy for the floor."""
@@ -247,6 +258,7 @@ class Bench:
             "diff_exit_codes": self.codes["diff"],
             "peak_rss_mb": {tool: round(max(v), 1) for tool, v in self.rss.items() if v},
             "startup_median_of_10_s": {k: round(v, 3) for k, v in start.items()},
+            "change_breakdown": self.breakdown,
         }
 
 

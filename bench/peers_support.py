@@ -235,6 +235,24 @@ def machine() -> dict[str, Any]:
     return info
 
 
+def change_breakdown(history: list[dict[str, Any]], wall_s: float) -> dict[str, float]:
+    """Where a timed change went, from its run record (`history -o json --limit 1`, untimed).
+
+    `process_s` is what the command spent outside the run itself: start-up, the stack, the lock
+    and the run's records; `release_s` is CHANGED_RELEASE's step (render, reads, Helm, readiness).
+    """
+    record = history[0]
+    steps = {step["id"]: step for phase in record["phases"] for step in phase["steps"]}
+    phases = {phase["name"]: phase.get("duration") or 0.0 for phase in record["phases"]}
+    return {
+        "wall_s": round(wall_s, 3),
+        "process_s": round(wall_s - record["duration"], 3),
+        "run_s": round(record["duration"], 3),
+        "preflight_s": round(phases.get("preflight", 0.0), 3),
+        "release_s": round(steps[f"helm/{CHANGED_RELEASE}"]["duration"], 3),
+    }
+
+
 def table(result: dict[str, Any]) -> str:
     lines = [
         f"{result['releases']} releases, {result['repeat']} rounds, "
@@ -268,4 +286,10 @@ def table(result: dict[str, Any]) -> str:
         f"`validate -e development` {start['validate_s']:.3f} s (median of 10)"
     )
     lines.append(f"diff exit codes (0 = nothing to change): {result['diff_exit_codes']}")
+    for number, part in enumerate(result.get("change_breakdown", []), start=1):
+        lines.append(
+            f"change, round {number}: {part['wall_s']:.2f} s = process {part['process_s']:.2f} s"
+            f" + run {part['run_s']:.2f} s (preflight {part['preflight_s']:.2f} s, "
+            f"{CHANGED_RELEASE} {part['release_s']:.2f} s)"
+        )
     return "\n".join(lines)
