@@ -278,17 +278,18 @@ def start_saving_run(
     its lock go (a deploy waiting for the lock reads this history) and waits for the mirror only
     after, so that the Lease's release and the mirror's writes travel side by side.
     """
-    if kube is None:
-        History(Path(state_dir) / "history.db").record(result)
-        return list
-    from unideploy.records.mirror import mirror_run  # the kubernetes client only when needed
+    mirrored = None
+    if kube is not None:
+        from unideploy.records.mirror import mirror_run  # the kubernetes client only when needed
 
-    pool = ThreadPoolExecutor(1, thread_name_prefix="unideploy-mirror")
-    mirrored = pool.submit(mirror_run, kube, result, namespace=namespace, keep=keep)
-    pool.shutdown(wait=False)  # the thread ends with the mirror; nothing else is submitted
+        pool = ThreadPoolExecutor(1, thread_name_prefix="unideploy-mirror")
+        mirrored = pool.submit(mirror_run, kube, result, namespace=namespace, keep=keep)
+        pool.shutdown(wait=False)  # the thread ends with the mirror; nothing else is submitted
     History(Path(state_dir) / "history.db").record(result)
 
     def mirror_outcome() -> list[str]:
+        if mirrored is None:
+            return []
         try:
             mirrored.result()
         except EngineError as exc:
