@@ -126,22 +126,18 @@ def redacted(tree: Any) -> Any:
     Secret leaves and registered secrets in strings (keys included) become `***`; the structure
     stays valid whatever the secret, which redacting the serialized text would not promise.
     """
-    # JSON's own types first, by exact type: a run record holds thousands of leaves, and an
-    # isinstance against Mapping goes through the ABC machinery for each (Secret* subclass str,
-    # int and float, so they never match these exact types).
+    # A run record holds thousands of leaves: plain strings and scalars are told by exact type
+    # (Secret* subclass str, int and float, so they never match), and a dict before the
+    # isinstance against Mapping, which goes through the ABC machinery.
     kind = type(tree)
     if kind is str:
         return redact(tree)
-    if kind is dict:
-        return {redacted(key): redacted(value) for key, value in tree.items()}
-    if kind is list or kind is tuple:
-        return [redacted(item) for item in tree]
     if kind in _PLAIN_SCALARS:
         return tree
-    if isinstance(tree, Mapping):
-        return {redacted(key): redacted(value) for key, value in tree.items()}
     if isinstance(tree, list | tuple):
         return [redacted(item) for item in tree]
+    if kind is dict or isinstance(tree, Mapping):
+        return {redacted(key): redacted(value) for key, value in tree.items()}
     if isinstance(tree, SECRET_TYPES):
         return REDACTED
     if isinstance(tree, str):
