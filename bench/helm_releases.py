@@ -91,7 +91,7 @@ def main() -> int:
         try:
             stack = write_stack(Path(tmp) / "stack", box.kubeconfig, args.releases)
             parallel = ("--parallel", str(args.parallel))
-            deploy = ("deploy", "-e", "development", "--skip-security", *parallel)
+            deploy: tuple[str, ...] = ("deploy", "-e", "development", "--skip-security", *parallel)
             deploy += ("--schedule", args.schedule)
             full = timed(stack, *deploy)
             noops, diffs = [], []

@@ -234,7 +234,12 @@ def _cross(rng: random.Random, index: int) -> dict[str, Any]:
             "spec": spec,
         }
     if choice < 0.6:
-        budget = rng.choice([{"minAvailable": 1}, {"maxUnavailable": 0}, {"minAvailable": "50%"}])
+        budgets: list[dict[str, Any]] = [
+            {"minAvailable": 1},
+            {"maxUnavailable": 0},
+            {"minAvailable": "50%"},
+        ]
+        budget = rng.choice(budgets)
         spec = {**budget, "selector": {"matchLabels": {"app": target}}}
         return {
             "apiVersion": "policy/v1",
@@ -349,7 +354,10 @@ def _read_pod_spec(path: Path) -> dict[str, Any]:
     spec = obj.get("spec", {})
     if obj.get("kind") == "CronJob":
         spec = spec["jobTemplate"]["spec"]
-    return spec if obj.get("kind") == "Pod" else spec.get("template", {}).get("spec", {})
+    pod: dict[str, Any] = (
+        spec if obj.get("kind") == "Pod" else spec.get("template", {}).get("spec", {})
+    )
+    return pod
 
 
 def _request_defaults_from_limit(resource: str) -> Any:
@@ -485,7 +493,12 @@ def main() -> int:
     header = ("check", "checkov", "ckv", "ours", "both", "ckv-only", "explained", "ours-only")
     print("{:11} {:11} {:>5} {:>5} {:>5} {:>8} {:>9} {:>9}".format(*header))
     for row in rows:
-        cells = (row["check"], row["checkov"], row["checkov_flagged"], row["we_flagged"])
+        cells: tuple[Any, ...] = (
+            row["check"],
+            row["checkov"],
+            row["checkov_flagged"],
+            row["we_flagged"],
+        )
         cells += (row["both"], len(row["checkov_only"]), len(row["explained"]), row["ours_only"])
         print("{:11} {:11} {:5} {:5} {:5} {:8} {:9} {:9}".format(*cells))
     misses = [r for r in rows if r["checkov_only"]]
