@@ -39,6 +39,13 @@ def test_kube_connection_errors_are_retryable() -> None:
         ),
         (hp.HelmReleaseError("context deadline exceeded"), "600 s"),
         (hp.HelmCancelledError("context canceled"), "cancelled"),
+        (
+            hp.HelmReleaseError(
+                "server-side apply failed for object apps/web /v1, Kind=Service: Internal error "
+                'occurred: failed to allocate a serviceIP for Service "web": range is full'
+            ),
+            "sandbox down --purge",
+        ),
     ],
 )
 def test_each_failure_gets_a_hint_and_is_not_retryable(exc: hp.HelmError, hint_word: str) -> None:

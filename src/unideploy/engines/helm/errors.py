@@ -35,6 +35,13 @@ _TRANSIENT = (
     "cluster unreachable",
 )
 _MAX_DETAIL = 600
+#: The API server gave out every ClusterIP of its --service-cluster-ip-range (the sandbox's
+#: 10.0.0.0/24 holds 254): nothing frees one but deleting Services.
+SERVICE_RANGE_FULL = (
+    "the cluster's Service IP range is full: delete Services (or whole namespaces) no longer "
+    "needed, or widen the API server's --service-cluster-ip-range; a sandbox has 254 addresses, "
+    "and `unideploy sandbox down --purge` then `unideploy sandbox up` starts it empty"
+)
 
 
 def _leaves(values: Mapping[str, Any], secret_parent: bool = False) -> Iterator[str]:
@@ -78,6 +85,8 @@ def _hint(exc: hp.HelmError, spec: ReleaseSpec, action: str) -> tuple[str, bool]
         # Not a passing problem: the webhook's backend is down or absent until someone acts.
         return webhook, False
     detail = str(exc).lower()
+    if "failed to allocate a serviceip" in detail and "range is full" in detail:
+        return (SERVICE_RANGE_FULL, False)
     if isinstance(exc, hp.HelmKubeError) or is_transient(detail):
         return (
             "check that the API server in the kubeconfig/context is reachable; retrying may help",
