@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from unideploy import __version__
-from unideploy.cli import dataclass_code, gcpolicy, logsetup
+from unideploy.cli import dataclass_code, gcpolicy, logsetup, quickexit
 from unideploy.cli.common import Globals
 from unideploy.cli.golog import divert_go_logs
 from unideploy.cli.preload import runs_command, start_helm_preload
@@ -219,11 +219,12 @@ def run() -> None:
 
     The Helm SDK starts loading here, beside the imports, for the commands that use it; the
     cyclic garbage collector rests until the command's modules are loaded (cli/gcpolicy.py);
-    dataclasses' generated methods come from the code cache (cli/dataclass_code.py).
+    dataclasses' generated methods come from the code cache (cli/dataclass_code.py); the process
+    ends without the interpreter's teardown of its modules (cli/quickexit.py).
     """
     gcpolicy.pause_collection()
     if runs_command(sys.argv[1:]):
         dataclass_code.install()
     divert_go_logs()
     start_helm_preload(sys.argv[1:])
-    sys.exit(main())
+    quickexit.leave_with(main())
