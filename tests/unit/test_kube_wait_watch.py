@@ -51,8 +51,10 @@ class WatchingReader:
         self.shown = 0
         self.watches: list[tuple[str, float]] = []
         self.closed = 0
+        self.gets = 0
 
     def get(self, api_version: str, kind: str, namespace: str | None, name: str) -> Obj | None:
+        self.gets += 1
         return self.states[self.shown]
 
     def list(self, *_: Any) -> list[Obj]:
@@ -102,6 +104,8 @@ def test_a_short_wait_ends_at_the_change_that_makes_it_ready() -> None:
     assert reader.closed == 1
     assert token.slept == []  # never slept: the change ended the wait
     assert clock[0] == 0.02  # two changes of 10 ms each
+    assert reader.gets == 1  # the ready copy is the one the watch delivered, not asked for again
+    assert [s.message for s in result.statuses] == ["web: 2/2 replicas ready"]
 
 
 def test_a_watch_that_ends_early_sleeps_the_rest_of_the_wait() -> None:

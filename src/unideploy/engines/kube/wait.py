@@ -4,7 +4,9 @@
 before looking again, first `first_interval_s`, doubling up to `interval_s`. A short wait — while
 a rollout may finish any moment, as a scale-up on an idle cluster does in a tenth of a second —
 is spent watching the first object still unready (engines/kube/watch.py), and ends as soon as a
-change leaves it ready or failed; the next look follows at once. Longer waits, readers that
+change leaves it ready or failed; the next look follows at once, and takes that object as the
+watch delivered it instead of asking for it again (a watch's connection is not reused, so the
+GET would open a new one for a copy no newer). Longer waits, readers that
 cannot watch, objects not yet created and any trouble with the watch sleep on the cancel token.
 A watch is never longer than `WATCH_UP_TO_S`, so a cancel is seen within that.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -52,6 +54,19 @@ def _explain(reader: ObjectReader, status: Status, live: Mapping[str, Any] | Non
     return status
 
 
+@dataclass(frozen=True)
+class Paused:
+    """How a pause ended: cancelled, or at a change `settled` accepted (`latest` is that copy)."""
+
+    cancelled: bool
+    settled: bool = False
+    latest: Mapping[str, Any] | None = None
+
+
+def _look(reader: ObjectReader, target: Target) -> Mapping[str, Any] | None:
+    return reader.get(target.api_version, target.kind, target.namespace, target.name)
+
+
 def _settled(target: Target | None, obj: Mapping[str, Any] | None) -> bool:
     if target is None:
         return True
@@ -86,13 +101,14 @@ def wait_ready(
     start = clock()
     last: dict[Target, str] = {}
     seen: dict[Target, Mapping[str, Any] | None] = {}
+    watched: dict[Target, Mapping[str, Any] | None] = {}
     statuses: list[Status] = []
     delay = interval_s if first_interval_s is None else min(first_interval_s, interval_s)
     while True:
         statuses = []
         for target in watch:
             try:
-                live = reader.get(target.api_version, target.kind, target.namespace, target.name)
+                live = watched.pop(target) if target in watched else _look(reader, target)
                 seen[target] = live
                 status = assess(target, live)
             except EngineError as exc:
@@ -112,7 +128,7 @@ def wait_ready(
             explained = tuple(_explain(reader, st, seen.get(st.target)) for st in statuses)
             return ReadinessResult(False, explained, elapsed, timed_out=True)
         first = next((s.target for s in statuses if not s.ready), None)
-        if pause(
+        paused = pause(
             reader,
             first,
             seen.get(first) if first is not None else None,
@@ -120,8 +136,11 @@ def wait_ready(
             token,
             partial(_settled, first),
             clock,
-        ):
+        )
+        if paused.cancelled:
             return ReadinessResult(False, tuple(statuses), clock() - start, cancelled=True)
+        if paused.settled and first is not None:
+            watched[first] = paused.latest
         delay = min(delay * 2, interval_s)
 
 
@@ -133,16 +152,15 @@ def pause(
     token: threading.Event,
     settled: Callable[[Mapping[str, Any] | None], bool],
     clock: Callable[[], float],
-) -> bool:
+) -> Paused:
     """Wait up to `seconds`, or until `target` changes to a state `settled` accepts.
 
     `target` has api_version, kind, namespace and name; `live` is its copy at the last look.
-    Returns True when `token` was set (cancelled).
     """
     watch = getattr(reader, "watch", None)
     version = ((live or {}).get("metadata") or {}).get("resourceVersion")
     if watch is None or target is None or not version or seconds > WATCH_UP_TO_S:
-        return token.wait(seconds)
+        return Paused(token.wait(seconds))
     deadline = clock() + seconds
     changes = watch(
         target.api_version, target.kind, target.namespace, target.name, str(version), seconds
@@ -150,13 +168,13 @@ def pause(
     try:
         for obj in changes:
             if token.is_set():
-                return True
+                return Paused(True)
             if settled(obj):
-                return False
+                return Paused(False, settled=True, latest=obj)
             if clock() >= deadline:
-                return False
+                return Paused(False)
     finally:
         close = getattr(changes, "close", None)
         if close is not None:
             close()
-    return token.wait(max(deadline - clock(), 0.0))  # the watch ended early: sleep the rest
+    return Paused(token.wait(max(deadline - clock(), 0.0)))  # the watch ended early: sleep the rest
