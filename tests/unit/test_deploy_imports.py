@@ -51,3 +51,21 @@ def test_a_deploy_without_metrics_or_tests_imports_neither(
     assert "unideploy.observe.metrics" in modules
     found = [m for m in modules if m.startswith(UNUSED)]
     assert found == [], f"deploy loaded {found}"
+
+
+def test_a_deploy_whose_stderr_is_not_a_terminal_prints_plain_text_without_rich(
+    make_stack: Callable[..., Path],
+) -> None:
+    stack = make_stack()
+    argv = ["--stack", str(stack), "deploy", "-e", "development", "--skip-terraform"]
+    env = {**os.environ, "KUBECONFIG": str(stack / "no-such-kubeconfig")}
+    env.pop("FORCE_COLOR", None)
+    env.pop("TTY_COMPATIBLE", None)
+    done = run([sys.executable, "-c", PROBE, *argv], timeout=120, env=env)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report["code"] == 1, done.stderr  # preflight: the cluster is not there
+    assert [m for m in report["modules"] if m.startswith("rich")] == []
+    summary = done.stderr[done.stderr.index("run ") :]
+    assert "· development · failed" in summary
+    assert any(line.split()[:2] == ["preflight", "failed"] for line in summary.splitlines())
+    assert "\x1b[" not in done.stderr and "┃" not in done.stderr

@@ -20,7 +20,8 @@ from unideploy.cli.common import (
     output_option,
     values_options,
 )
-from unideploy.cli.progress import ProgressPrinter, summary_table
+from unideploy.cli.progress import ProgressPrinter
+from unideploy.cli.run_output import run_output
 from unideploy.config.stack import Stack
 from unideploy.errors import UnideployError
 from unideploy.service.deploy import DeployRequest, deploy
@@ -214,28 +215,28 @@ def deploy_command(
         notify_webhook=notify_webhook or None,
         confirm=_confirm if sys.stdin.isatty() and output != "json" else None,
     )
-    err = console(stderr=True)
+    out = run_output()
     quiet = os.environ.get("UNIDEPLOY_QUIET") == "1"
-    listeners = [] if quiet else [ProgressPrinter(err)]
+    listeners = [] if quiet else [ProgressPrinter(out)]
     stack = globals_of(ctx).stack()
     from unideploy.sandbox.notes import notes, webhook_calls
 
     kubeconfig = _kubeconfig(stack, environment)
     sandbox_notes = notes(kubeconfig)
     for note in sandbox_notes:
-        err.print(note, highlight=False)
+        out.note(note)
     started = time.time()
     result = deploy(stack, request, listeners)
     calls = webhook_calls(kubeconfig, started) if sandbox_notes else {}
     if calls.get("answered"):
-        err.print(f"sandbox: {calls['answered']} webhook call(s) simulated during this run")
+        out.note(f"sandbox: {calls['answered']} webhook call(s) simulated during this run")
     restored = None
     if rollback_on_test_failure:
         from unideploy.service.rollback import rollback_after_failed_tests
 
         restored = rollback_after_failed_tests(stack, result, listeners)
     if restored is not None:
-        err.print(f"tests failed: rolled back in run {restored.run_id} ({restored.status.value})")
+        out.note(f"tests failed: rolled back in run {restored.run_id} ({restored.status.value})")
     if output == "json":
         document = result.to_dict()
         if restored is not None:
@@ -249,7 +250,7 @@ def deploy_command(
         from unideploy.service.diff import stack_diff
 
         print_diff(console(), stack_diff(result))
-    err.print(summary_table(result))
+    out.summary(result)
     return int(result.exit_code)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from unideploy.cli.common import console, emit_json, environment_option, globals_of, output_option
-from unideploy.cli.progress import ProgressPrinter, summary_table
+from unideploy.cli.common import emit_json, environment_option, globals_of, output_option
+from unideploy.cli.progress import ProgressPrinter
+from unideploy.cli.run_output import run_output
 from unideploy.service.rollback import RollbackRequest, rollback
 
 
@@ -37,11 +38,11 @@ def rollback_command(
       unideploy rollback -e production --to 01a2…  --prune
     """
     request = RollbackRequest(environment, to_run, prune, parallel, lock_timeout)
-    err = console(stderr=True)
-    listeners = [] if output == "json" else [ProgressPrinter(err)]
+    out = run_output()
+    listeners = [] if output == "json" else [ProgressPrinter(out)]
     result = rollback(globals_of(ctx).stack(), request, listeners)
     if output == "json":
         emit_json(result.to_dict())
     else:
-        err.print(summary_table(result))
+        out.summary(result)
     return int(result.exit_code)

@@ -13,6 +13,7 @@ import click
 
 from unideploy.cli.common import console, environment_option, globals_of
 from unideploy.cli.progress import ProgressPrinter
+from unideploy.cli.run_output import run_output
 from unideploy.config.tests_model import Category, parse_tests
 from unideploy.report import FORMATS, append_step_summary, build_report, render, write_all
 from unideploy.report.console import render_console
@@ -87,17 +88,17 @@ def test_command(
 
     stack = globals_of(ctx).stack()
     suite = parse_tests(stack)
-    err = console(stderr=True)
+    out = run_output()
     run_ctx = pipeline_context(stack, DeployRequest(environment=environment))
     chosen = tuple(Category(c) for c in categories)
     load_engines(run_ctx, chosen)
     phase = tests_phase(run_ctx, None, categories=chosen, update_baseline=update_baseline)
     if not phase.steps:
-        err.print(f"no tests selected for {environment}: add some under tests.cases in stack.yaml")
+        out.note(f"no tests selected for {environment}: add some under tests.cases in stack.yaml")
     quiet = os.environ.get("UNIDEPLOY_QUIET") == "1"
     runner = Runner(
         RunOptions(parallel=suite.parallel, continue_on_error=True),
-        listeners=[] if quiet else [ProgressPrinter(err)],
+        listeners=[] if quiet else [ProgressPrinter(out)],
     )
     flags = {"command": "test", "categories": list(categories), "update_baseline": update_baseline}
     result = runner.run(

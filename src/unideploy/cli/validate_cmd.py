@@ -82,11 +82,11 @@ def _pre_deployment(
 ) -> int:
     # The pipeline (engines, kube client) only when asked for: plain validation stays fast.
     from unideploy.cli.progress import ProgressPrinter
+    from unideploy.cli.run_output import run_output
     from unideploy.service.deploy import DeployRequest
     from unideploy.service.preflight import pre_deployment
 
-    err = console(stderr=True)
-    listeners = [] if output == "json" else [ProgressPrinter(err)]
+    listeners = [] if output == "json" else [ProgressPrinter(run_output())]
     results = [
         pre_deployment(stack, DeployRequest(name, values_files=values_files, sets=sets), listeners)
         for name in names
