@@ -187,13 +187,18 @@ class KubeConnection:
         return None
 
 
+#: libyaml's safe loader when PyYAML has it: a kubeconfig's certificates are long scalars, which
+#: the pure-Python scanner reads a character at a time (1.9 ms against 0.2 for a sandbox's).
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_connection(kubeconfig: Path, context: str | None) -> KubeConnection:
     """The connection `context` (the file's current one when None) describes.
 
     Unsupported when it needs the kubernetes client; ValueError, KeyError or OSError for a
     broken kubeconfig.
     """
-    document = yaml.safe_load(kubeconfig.read_text())
+    document = yaml.load(kubeconfig.read_text(), Loader=_SAFE_LOADER)  # noqa: S506 - safe
     if not isinstance(document, dict):
         raise ValueError("not a kubeconfig (no mapping at the top)")
     name = context or document.get("current-context")
