@@ -76,6 +76,7 @@ def test_up_status_down_leaves_no_process_and_no_port(tmp_path: Path) -> None:
     try:
         assert warm.running
         assert warm.kubeconfig == status.kubeconfig  # the path stays stable across restarts
+        assert warm.server == status.server  # so does the port, when it is free again
     finally:
         box.down(purge=True)
     assert not (tmp_path / "box").exists()

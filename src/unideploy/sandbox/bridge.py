@@ -72,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ready", type=Path, required=True)
     args = parser.parse_args(argv)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # The port of the sandbox's last start is asked for again: connections of that run may still
+    # be in TIME_WAIT on it, which would refuse a plain bind for a minute.
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind(("127.0.0.1", args.port))
     except OSError as exc:

@@ -84,6 +84,11 @@ class Layout:
         return self.root / "state.json"
 
     @property
+    def port_file(self) -> Path:
+        """The API's host port when the sandbox last came up: the next `up` asks for it again."""
+        return self.root / "port"
+
+    @property
     def egress_config(self) -> Path:
         """kube-apiserver's EgressSelectorConfiguration."""
         return self.root / "egress-selector.yaml"

@@ -127,7 +127,7 @@ class Sandbox:
         from unideploy.sandbox import pki  # cryptography: only when certificates are made
 
         certs = pki.ensure(layout.pki.root)
-        (host_port,) = ports.free_ports(1)
+        host_port = ports.port_for(_last_port(layout.port_file))
         server = f"https://127.0.0.1:{host_port}"
         write_configs(layout, certs, server, audit_log=self.audit_log)
         record = state.SandboxState(
@@ -215,6 +215,7 @@ class Sandbox:
         except BaseException:
             self.down()
             raise
+        layout.port_file.write_text(f"{host_port}\n", encoding="ascii")
         return self.status()
 
     def _binaries(self) -> dict[str, Path]:
@@ -268,3 +269,11 @@ class Sandbox:
     def status(self) -> SandboxStatus:
         """Report what runs: each component's pid and liveness, API readiness, kubeconfig."""
         return read_status(self.layout, self.kubeconfig)
+
+
+def _last_port(port_file: Path) -> int | None:
+    """The port the sandbox last came up on (None when it never did, or the file is unreadable)."""
+    try:
+        return int(port_file.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None

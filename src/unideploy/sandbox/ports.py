@@ -1,6 +1,7 @@
 """Pick free TCP ports on 127.0.0.1 and tell whether something still listens on one.
 
-Used by `core` at `up` (random free ports for every listener) and at `down` (no port left behind).
+Used by `core` at `up` (the API's port of the last start when it is free again, else one the
+kernel picks) and at `down` (no port left behind).
 """
 
 from __future__ import annotations
@@ -21,6 +22,29 @@ def free_ports(count: int) -> list[int]:
             sock.bind((LOOPBACK, 0))
             ports.append(int(sock.getsockname()[1]))
         return ports
+
+
+def port_for(preferred: int | None) -> int:
+    """`preferred` when it can be bound on 127.0.0.1 right now, else a free port.
+
+    A sandbox that comes back on its old port keeps its server URL: a kubeconfig copied elsewhere
+    still reaches it, and client-go's caches (`~/.kube/cache`, one directory per host and port)
+    are reused instead of growing by one set per start.
+    """
+    if preferred is not None and 0 < preferred < 65536 and bindable(preferred):
+        return preferred
+    return free_ports(1)[0]
+
+
+def bindable(port: int) -> bool:
+    """Whether a listener could bind 127.0.0.1:`port` now, as the bridge binds (SO_REUSEADDR)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((LOOPBACK, port))
+        except OSError:
+            return False
+    return True
 
 
 def listening(port: int, timeout: float = 0.5) -> bool:
