@@ -5,9 +5,8 @@ before looking again, first `first_interval_s`, doubling up to `interval_s`. A s
 a rollout may finish any moment, as a scale-up on an idle cluster does in a tenth of a second —
 is spent watching the first object still unready (engines/kube/watch.py), and ends as soon as a
 change leaves it ready or failed; the next look follows at once, and takes that object as the
-watch delivered it instead of asking for it again (a watch's connection is not reused, so the
-GET would open a new one for a copy no newer). Longer waits, readers that
-cannot watch, objects not yet created and any trouble with the watch sleep on the cancel token.
+watch delivered it instead of asking for a copy no newer. Longer waits, readers that cannot
+watch, objects not yet created and any trouble with the watch sleep on the cancel token.
 A watch is never longer than `WATCH_UP_TO_S`, so a cancel is seen within that.
 """
 
